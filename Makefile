@@ -1,0 +1,49 @@
+# semspace — the two set-up commands are `make serve` and `make test` (see README).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Datasets: ../shared/data when it is there (development, CI), else the user cache.
+SEMSPACE_DATA_DIR ?= $(if $(wildcard ../shared/data),$(abspath ../shared/data),$(HOME)/.cache/semspace/data)
+SEMSPACE_ARTIFACTS_DIR ?= $(abspath artifacts)
+export SEMSPACE_DATA_DIR SEMSPACE_ARTIFACTS_DIR
+
+PROTO_SRC := $(wildcard proto/semspace/v1/*.proto)
+
+.PHONY: install serve test lint proto bench bench-search-latency clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Reinstalls when the project's metadata changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+serve: install
+	$(BIN)/semspace train defaults
+	$(BIN)/semspace serve
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports
+
+proto: install
+	$(BIN)/python -m grpc_tools.protoc -I proto --python_out=proto --grpc_python_out=proto \
+		--pyi_out=proto $(PROTO_SRC)
+
+bench: bench-search-latency
+
+bench-search-latency: install
+	$(BIN)/python bench/search_latency.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

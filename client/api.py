@@ -1,0 +1,175 @@
+"""The public methods of Client and AsyncClient, written once.
+
+Each method builds an operation and hands it to the transport's `_run`: the sync client returns
+its result, the async client returns an awaitable of the same result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from semspace.client import operations as ops
+from semspace.client.operations import Payload, Target
+from semspace.client.types import (
+    ArithmeticResult,
+    DeleteResult,
+    Neighbors,
+    Points,
+    SpaceInfo,
+    UpsertResult,
+)
+
+DEFAULT_ADDRESS = "127.0.0.1:50051"
+DEFAULT_TIMEOUT = 10.0
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+
+
+class SpaceApi:
+    timeout: float
+
+    def _run(self, operation: ops.Operation[Any], timeout: float | None) -> Any:
+        raise NotImplementedError
+
+    def list_spaces(self, *, timeout: float | None = None) -> list[SpaceInfo]:
+        """Every space on the server, by name."""
+        return self._run(ops.list_spaces(), timeout)
+
+    def get_space(self, space: str, *, timeout: float | None = None) -> SpaceInfo:
+        return self._run(ops.get_space(space), timeout)
+
+    def create_space(
+        self,
+        space: str,
+        dim: int,
+        metric: str = "cosine",
+        description: str = "",
+        *,
+        timeout: float | None = None,
+    ) -> SpaceInfo:
+        """A new writable space; metric is "cosine", "l2" or "ip"."""
+        return self._run(ops.create_space(space, dim, metric, description), timeout)
+
+    def drop_space(self, space: str, *, timeout: float | None = None) -> None:
+        return self._run(ops.drop_space(space), timeout)
+
+    def upsert(
+        self,
+        space: str,
+        ids: Sequence[str],
+        vectors: Any,
+        payloads: Sequence[Payload] | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> UpsertResult:
+        """Inserts or replaces points; visible to the next call once this returns."""
+        return self._run(ops.upsert(space, ids, vectors, payloads), timeout)
+
+    def delete(
+        self, space: str, ids: Sequence[str], *, timeout: float | None = None
+    ) -> DeleteResult:
+        return self._run(ops.delete(space, ids), timeout)
+
+    def get(
+        self,
+        space: str,
+        ids: Sequence[str],
+        *,
+        with_payloads: bool = False,
+        timeout: float | None = None,
+    ) -> Points:
+        """Vectors (unit length in cosine spaces) and payloads of points by id."""
+        return self._run(ops.get(space, ids, with_payloads), timeout)
+
+    def search(
+        self,
+        space: str,
+        query: Target,
+        k: int | None = None,
+        *,
+        exclude_ids: Sequence[str] = (),
+        with_vectors: bool = False,
+        with_payloads: bool = False,
+        include_query_id: bool = False,
+        timeout: float | None = None,
+    ) -> Neighbors:
+        """Nearest neighbours of one vector, or of a stored point given by id (itself left out
+        unless include_query_id)."""
+        name, request, parse = ops.search_batch(
+            space, [query], k, exclude_ids, with_vectors, with_payloads, include_query_id
+        )
+        return self._run((name, request, lambda r: parse(r)[0]), timeout)
+
+    def search_batch(
+        self,
+        space: str,
+        queries: Sequence[Target] | np.ndarray,
+        k: int | None = None,
+        *,
+        exclude_ids: Sequence[str] = (),
+        with_vectors: bool = False,
+        with_payloads: bool = False,
+        include_query_ids: bool = False,
+        timeout: float | None = None,
+    ) -> list[Neighbors]:
+        """One answer per query, in order; queries are rows of an array, ids, or a mix."""
+        operation = ops.search_batch(
+            space, queries, k, exclude_ids, with_vectors, with_payloads, include_query_ids
+        )
+        return self._run(operation, timeout)
+
+    def arithmetic(
+        self,
+        space: str,
+        positive: Sequence[Target] = (),
+        negative: Sequence[Target] = (),
+        k: int | None = None,
+        *,
+        terms: Sequence[tuple[float, Target]] = (),
+        method: str = "3cosadd",
+        include_inputs: bool = False,
+        exclude_ids: Sequence[str] = (),
+        with_vectors: bool = False,
+        with_payloads: bool = False,
+        timeout: float | None = None,
+    ) -> ArithmeticResult:
+        """Nearest points to sum(positive) - sum(negative) (+ weighted `terms`), by "3cosadd" or
+        "3cosmul"; inputs given by id are left out unless include_inputs."""
+        all_terms = ops.signed_terms(positive, negative) + list(terms)
+        operation = ops.arithmetic(
+            space, all_terms, method, k, include_inputs, exclude_ids, with_vectors, with_payloads
+        )
+        return self._run(operation, timeout)
+
+    def analogy(
+        self,
+        space: str,
+        a: Target,
+        b: Target,
+        c: Target,
+        k: int | None = None,
+        *,
+        method: str = "3cosadd",
+        timeout: float | None = None,
+    ) -> Neighbors:
+        """a is to b as c is to ...? (man : king :: woman : queen), i.e. b - a + c."""
+        terms = ops.signed_terms([b, c], [a])
+        name, request, parse = ops.arithmetic(space, terms, method, k, False, (), False, False)
+        return self._run((name, request, lambda r: parse(r).neighbors), timeout)
+
+    def embed(
+        self,
+        space: str,
+        texts: Sequence[str] = (),
+        images: Sequence[bytes] = (),
+        *,
+        timeout: float | None = None,
+    ) -> np.ndarray:
+        """Vectors of raw inputs, computed by the space's model."""
+        return self._run(ops.embed(space, texts, images), timeout)
+
+    def health(self, *, timeout: float | None = None) -> str:
+        """The server's grpc.health.v1 status: "SERVING", "NOT_SERVING", ..."""
+        raise NotImplementedError

@@ -1,0 +1,272 @@
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class Metric(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    METRIC_UNSPECIFIED: _ClassVar[Metric]
+    METRIC_COSINE: _ClassVar[Metric]
+    METRIC_L2: _ClassVar[Metric]
+    METRIC_INNER_PRODUCT: _ClassVar[Metric]
+
+class ArithmeticMethod(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ARITHMETIC_METHOD_UNSPECIFIED: _ClassVar[ArithmeticMethod]
+    ARITHMETIC_METHOD_COS_ADD: _ClassVar[ArithmeticMethod]
+    ARITHMETIC_METHOD_COS_MUL: _ClassVar[ArithmeticMethod]
+METRIC_UNSPECIFIED: Metric
+METRIC_COSINE: Metric
+METRIC_L2: Metric
+METRIC_INNER_PRODUCT: Metric
+ARITHMETIC_METHOD_UNSPECIFIED: ArithmeticMethod
+ARITHMETIC_METHOD_COS_ADD: ArithmeticMethod
+ARITHMETIC_METHOD_COS_MUL: ArithmeticMethod
+
+class Vectors(_message.Message):
+    __slots__ = ("dim", "data")
+    DIM_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    dim: int
+    data: bytes
+    def __init__(self, dim: _Optional[int] = ..., data: _Optional[bytes] = ...) -> None: ...
+
+class SpaceInfo(_message.Message):
+    __slots__ = ("name", "kind", "dim", "metric", "count", "writable", "created", "description", "producer", "manifest_json", "index", "embed_inputs")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    DIM_FIELD_NUMBER: _ClassVar[int]
+    METRIC_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    WRITABLE_FIELD_NUMBER: _ClassVar[int]
+    CREATED_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    PRODUCER_FIELD_NUMBER: _ClassVar[int]
+    MANIFEST_JSON_FIELD_NUMBER: _ClassVar[int]
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    EMBED_INPUTS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    kind: str
+    dim: int
+    metric: Metric
+    count: int
+    writable: bool
+    created: str
+    description: str
+    producer: str
+    manifest_json: str
+    index: str
+    embed_inputs: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, name: _Optional[str] = ..., kind: _Optional[str] = ..., dim: _Optional[int] = ..., metric: _Optional[_Union[Metric, str]] = ..., count: _Optional[int] = ..., writable: _Optional[bool] = ..., created: _Optional[str] = ..., description: _Optional[str] = ..., producer: _Optional[str] = ..., manifest_json: _Optional[str] = ..., index: _Optional[str] = ..., embed_inputs: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ListSpacesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListSpacesResponse(_message.Message):
+    __slots__ = ("spaces",)
+    SPACES_FIELD_NUMBER: _ClassVar[int]
+    spaces: _containers.RepeatedCompositeFieldContainer[SpaceInfo]
+    def __init__(self, spaces: _Optional[_Iterable[_Union[SpaceInfo, _Mapping]]] = ...) -> None: ...
+
+class GetSpaceRequest(_message.Message):
+    __slots__ = ("space",)
+    SPACE_FIELD_NUMBER: _ClassVar[int]
+    space: str
+    def __init__(self, space: _Optional[str] = ...) -> None: ...
+
+class GetSpaceResponse(_message.Message):
+    __slots__ = ("space",)
+    SPACE_FIELD_NUMBER: _ClassVar[int]
+    space: SpaceInfo
+    def __init__(self, space: _Optional[_Union[SpaceInfo, _Mapping]] = ...) -> None: ...
+
+class CreateSpaceRequest(_message.Message):
+    __slots__ = ("space", "dim", "metric", "description")
+    SPACE_FIELD_NUMBER: _ClassVar[int]
+    DIM_FIELD_NUMBER: _ClassVar[int]
+    METRIC_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    space: str
+    dim: int
+    metric: Metric
+    description: str
+    def __init__(self, space: _Optional[str] = ..., dim: _Optional[int] = ..., metric: _Optional[_Union[Metric, str]] = ..., description: _Optional[str] = ...) -> None: ...
+
+class CreateSpaceResponse(_message.Message):
+    __slots__ = ("space",)
+    SPACE_FIELD_NUMBER: _ClassVar[int]
+    space: SpaceInfo
+    def __init__(self, space: _Optional[_Union[SpaceInfo, _Mapping]] = ...) -> None: ...
+
+class DropSpaceRequest(_message.Message):
+    __slots__ = ("space",)
+    SPACE_FIELD_NUMBER: _ClassVar[int]
+    space: str
+    def __init__(self, space: _Optional[str] = ...) -> None: ...
+
+class DropSpaceResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class UpsertRequest(_message.Message):
+    __slots__ = ("space", "ids", "vectors", "payloads_json")
+    SPACE_FIELD_NUMBER: _ClassVar[int]
+    IDS_FIELD_NUMBER: _ClassVar[int]
+    VECTORS_FIELD_NUMBER: _ClassVar[int]
+    PAYLOADS_JSON_FIELD_NUMBER: _ClassVar[int]
+    space: str
+    ids: _containers.RepeatedScalarFieldContainer[str]
+    vectors: Vectors
+    payloads_json: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, space: _Optional[str] = ..., ids: _Optional[_Iterable[str]] = ..., vectors: _Optional[_Union[Vectors, _Mapping]] = ..., payloads_json: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class UpsertResponse(_message.Message):
+    __slots__ = ("inserted", "updated", "count")
+    INSERTED_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    inserted: int
+    updated: int
+    count: int
+    def __init__(self, inserted: _Optional[int] = ..., updated: _Optional[int] = ..., count: _Optional[int] = ...) -> None: ...
+
+class DeleteRequest(_message.Message):
+    __slots__ = ("space", "ids")
+    SPACE_FIELD_NUMBER: _ClassVar[int]
+    IDS_FIELD_NUMBER: _ClassVar[int]
+    space: str
+    ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, space: _Optional[str] = ..., ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class DeleteResponse(_message.Message):
+    __slots__ = ("deleted", "missing_ids", "count")
+    DELETED_FIELD_NUMBER: _ClassVar[int]
+    MISSING_IDS_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    deleted: int
+    missing_ids: _containers.RepeatedScalarFieldContainer[str]
+    count: int
+    def __init__(self, deleted: _Optional[int] = ..., missing_ids: _Optional[_Iterable[str]] = ..., count: _Optional[int] = ...) -> None: ...
+
+class GetRequest(_message.Message):
+    __slots__ = ("space", "ids", "with_payloads")
+    SPACE_FIELD_NUMBER: _ClassVar[int]
+    IDS_FIELD_NUMBER: _ClassVar[int]
+    WITH_PAYLOADS_FIELD_NUMBER: _ClassVar[int]
+    space: str
+    ids: _containers.RepeatedScalarFieldContainer[str]
+    with_payloads: bool
+    def __init__(self, space: _Optional[str] = ..., ids: _Optional[_Iterable[str]] = ..., with_payloads: _Optional[bool] = ...) -> None: ...
+
+class GetResponse(_message.Message):
+    __slots__ = ("ids", "vectors", "payloads_json")
+    IDS_FIELD_NUMBER: _ClassVar[int]
+    VECTORS_FIELD_NUMBER: _ClassVar[int]
+    PAYLOADS_JSON_FIELD_NUMBER: _ClassVar[int]
+    ids: _containers.RepeatedScalarFieldContainer[str]
+    vectors: Vectors
+    payloads_json: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, ids: _Optional[_Iterable[str]] = ..., vectors: _Optional[_Union[Vectors, _Mapping]] = ..., payloads_json: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class Query(_message.Message):
+    __slots__ = ("id", "vector")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    VECTOR_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    vector: bytes
+    def __init__(self, id: _Optional[str] = ..., vector: _Optional[bytes] = ...) -> None: ...
+
+class SearchRequest(_message.Message):
+    __slots__ = ("space", "queries", "k", "exclude_ids", "with_vectors", "with_payloads", "include_query_ids")
+    SPACE_FIELD_NUMBER: _ClassVar[int]
+    QUERIES_FIELD_NUMBER: _ClassVar[int]
+    K_FIELD_NUMBER: _ClassVar[int]
+    EXCLUDE_IDS_FIELD_NUMBER: _ClassVar[int]
+    WITH_VECTORS_FIELD_NUMBER: _ClassVar[int]
+    WITH_PAYLOADS_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_QUERY_IDS_FIELD_NUMBER: _ClassVar[int]
+    space: str
+    queries: _containers.RepeatedCompositeFieldContainer[Query]
+    k: int
+    exclude_ids: _containers.RepeatedScalarFieldContainer[str]
+    with_vectors: bool
+    with_payloads: bool
+    include_query_ids: bool
+    def __init__(self, space: _Optional[str] = ..., queries: _Optional[_Iterable[_Union[Query, _Mapping]]] = ..., k: _Optional[int] = ..., exclude_ids: _Optional[_Iterable[str]] = ..., with_vectors: _Optional[bool] = ..., with_payloads: _Optional[bool] = ..., include_query_ids: _Optional[bool] = ...) -> None: ...
+
+class Neighbors(_message.Message):
+    __slots__ = ("ids", "scores", "vectors", "payloads_json")
+    IDS_FIELD_NUMBER: _ClassVar[int]
+    SCORES_FIELD_NUMBER: _ClassVar[int]
+    VECTORS_FIELD_NUMBER: _ClassVar[int]
+    PAYLOADS_JSON_FIELD_NUMBER: _ClassVar[int]
+    ids: _containers.RepeatedScalarFieldContainer[str]
+    scores: _containers.RepeatedScalarFieldContainer[float]
+    vectors: Vectors
+    payloads_json: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, ids: _Optional[_Iterable[str]] = ..., scores: _Optional[_Iterable[float]] = ..., vectors: _Optional[_Union[Vectors, _Mapping]] = ..., payloads_json: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class SearchResponse(_message.Message):
+    __slots__ = ("results",)
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[Neighbors]
+    def __init__(self, results: _Optional[_Iterable[_Union[Neighbors, _Mapping]]] = ...) -> None: ...
+
+class Term(_message.Message):
+    __slots__ = ("weight", "id", "vector")
+    WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    VECTOR_FIELD_NUMBER: _ClassVar[int]
+    weight: float
+    id: str
+    vector: bytes
+    def __init__(self, weight: _Optional[float] = ..., id: _Optional[str] = ..., vector: _Optional[bytes] = ...) -> None: ...
+
+class ArithmeticRequest(_message.Message):
+    __slots__ = ("space", "terms", "method", "k", "include_inputs", "exclude_ids", "with_vectors", "with_payloads")
+    SPACE_FIELD_NUMBER: _ClassVar[int]
+    TERMS_FIELD_NUMBER: _ClassVar[int]
+    METHOD_FIELD_NUMBER: _ClassVar[int]
+    K_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_INPUTS_FIELD_NUMBER: _ClassVar[int]
+    EXCLUDE_IDS_FIELD_NUMBER: _ClassVar[int]
+    WITH_VECTORS_FIELD_NUMBER: _ClassVar[int]
+    WITH_PAYLOADS_FIELD_NUMBER: _ClassVar[int]
+    space: str
+    terms: _containers.RepeatedCompositeFieldContainer[Term]
+    method: ArithmeticMethod
+    k: int
+    include_inputs: bool
+    exclude_ids: _containers.RepeatedScalarFieldContainer[str]
+    with_vectors: bool
+    with_payloads: bool
+    def __init__(self, space: _Optional[str] = ..., terms: _Optional[_Iterable[_Union[Term, _Mapping]]] = ..., method: _Optional[_Union[ArithmeticMethod, str]] = ..., k: _Optional[int] = ..., include_inputs: _Optional[bool] = ..., exclude_ids: _Optional[_Iterable[str]] = ..., with_vectors: _Optional[bool] = ..., with_payloads: _Optional[bool] = ...) -> None: ...
+
+class ArithmeticResponse(_message.Message):
+    __slots__ = ("neighbors", "query")
+    NEIGHBORS_FIELD_NUMBER: _ClassVar[int]
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    neighbors: Neighbors
+    query: Vectors
+    def __init__(self, neighbors: _Optional[_Union[Neighbors, _Mapping]] = ..., query: _Optional[_Union[Vectors, _Mapping]] = ...) -> None: ...
+
+class EmbedRequest(_message.Message):
+    __slots__ = ("space", "texts", "images")
+    SPACE_FIELD_NUMBER: _ClassVar[int]
+    TEXTS_FIELD_NUMBER: _ClassVar[int]
+    IMAGES_FIELD_NUMBER: _ClassVar[int]
+    space: str
+    texts: _containers.RepeatedScalarFieldContainer[str]
+    images: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, space: _Optional[str] = ..., texts: _Optional[_Iterable[str]] = ..., images: _Optional[_Iterable[bytes]] = ...) -> None: ...
+
+class EmbedResponse(_message.Message):
+    __slots__ = ("vectors",)
+    VECTORS_FIELD_NUMBER: _ClassVar[int]
+    vectors: Vectors
+    def __init__(self, vectors: _Optional[_Union[Vectors, _Mapping]] = ...) -> None: ...

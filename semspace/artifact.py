@@ -1,0 +1,278 @@
+"""The on-disk format of a space, shared by the trainers (writers) and the server (reader).
+
+A space is one directory named after it:
+
+    <artifacts>/<name>/
+        manifest.json     SpaceManifest: what, who made it and how, figures, files with sha256
+        vectors.npy       float32 (count, dim), loaded memory-mapped
+        ids.txt           one UTF-8 id per line, row order
+        payloads.jsonl    optional: one JSON object per line (or an empty line), row order
+        ...               anything else the producer needs: model.safetensors, tokenizer.model
+
+Writers stage everything in a hidden sibling directory and rename it into place, so a reader
+never sees half an artifact. No torch and no faiss here.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+VECTORS = "vectors.npy"
+IDS = "ids.txt"
+PAYLOADS = "payloads.jsonl"
+SPACE_NAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
+
+
+class Metric(enum.StrEnum):
+    COSINE = "cosine"
+    L2 = "l2"
+    INNER_PRODUCT = "ip"
+
+
+class Producer(BaseModel):
+    """What made the artifact, with the exact configuration it ran with."""
+
+    name: str
+    version: str = ""
+    config: dict[str, Any] = Field(default_factory=dict)
+
+
+class FileEntry(BaseModel):
+    path: str
+    bytes: int
+    sha256: str
+
+
+class SpaceManifest(BaseModel):
+    format_version: int = FORMAT_VERSION
+    name: str = Field(pattern=SPACE_NAME_PATTERN)
+    kind: str
+    dim: int = Field(gt=0)
+    metric: Metric
+    count: int = Field(ge=0)
+    created: datetime
+    description: str = ""
+    producer: Producer
+    evaluation: dict[str, Any] = Field(default_factory=dict)
+    files: list[FileEntry] = Field(default_factory=list)
+
+
+class ArtifactError(Exception):
+    """An artifact directory that is missing, malformed or corrupt."""
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fsync_directory(path: Path) -> None:
+    """Makes a rename or a new file in `path` durable (POSIX needs the directory fsynced too)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_json_atomic(path: Path, data: str) -> None:
+    """Writes `data` to `path` through a fsynced temporary file and a rename."""
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, encoding="utf-8") as tmp:
+        tmp.write(data)
+        tmp.flush()
+        os.fsync(tmp.fileno())
+    os.replace(tmp.name, path)
+    fsync_directory(path.parent)
+
+
+def write_rows(
+    directory: Path, vectors: np.ndarray, ids: Sequence[str], payloads: Sequence[str] | None
+) -> None:
+    """Writes vectors.npy, ids.txt and (when given) payloads.jsonl, row-aligned."""
+    matrix = np.ascontiguousarray(vectors, dtype=np.float32)
+    if matrix.ndim != 2 or matrix.shape[0] != len(ids):
+        raise ArtifactError(f"vectors {matrix.shape} do not match {len(ids)} ids")
+    if any("\n" in i or "\r" in i for i in ids):
+        raise ArtifactError("ids may not contain line breaks")
+    np.save(directory / VECTORS, matrix)
+    (directory / IDS).write_text("".join(f"{i}\n" for i in ids), encoding="utf-8")
+    if payloads is not None:
+        if len(payloads) != len(ids):
+            raise ArtifactError(f"{len(payloads)} payloads for {len(ids)} ids")
+        lines = "".join(f"{p}\n" for p in payloads)
+        (directory / PAYLOADS).write_text(lines, encoding="utf-8")
+
+
+def list_files(directory: Path) -> list[FileEntry]:
+    return [
+        FileEntry(
+            path=p.relative_to(directory).as_posix(), bytes=p.stat().st_size, sha256=sha256_of(p)
+        )
+        for p in sorted(directory.rglob("*"))
+        if p.is_file() and p.name != MANIFEST
+    ]
+
+
+class ArtifactWriter:
+    """Stages a space in a hidden directory; `finish` seals it with a manifest and renames it in.
+
+    Producers put extra files (weights, tokenizer) under `staging` before calling `finish`.
+    """
+
+    def __init__(self, artifacts_dir: Path, name: str) -> None:
+        self.artifacts_dir = Path(artifacts_dir)
+        self.name = name
+        self.artifacts_dir.mkdir(parents=True, exist_ok=True)
+        self.staging = Path(tempfile.mkdtemp(prefix=f".{name}.staging-", dir=self.artifacts_dir))
+
+    def finish(
+        self,
+        *,
+        kind: str,
+        metric: Metric,
+        vectors: np.ndarray,
+        ids: Sequence[str],
+        producer: Producer,
+        payloads: Sequence[str] | None = None,
+        evaluation: dict[str, Any] | None = None,
+        description: str = "",
+        created: datetime | None = None,
+    ) -> Path:
+        """Writes rows and manifest, then atomically replaces `<artifacts>/<name>`."""
+        write_rows(self.staging, vectors, ids, payloads)
+        manifest = SpaceManifest(
+            name=self.name,
+            kind=kind,
+            dim=int(np.shape(vectors)[1]),
+            metric=metric,
+            count=len(ids),
+            created=created or datetime.now(UTC),
+            description=description,
+            producer=producer,
+            evaluation=evaluation or {},
+            files=list_files(self.staging),
+        )
+        write_json_atomic(self.staging / MANIFEST, manifest.model_dump_json(indent=2))
+        return self._swap_in()
+
+    def _swap_in(self) -> Path:
+        final = self.artifacts_dir / self.name
+        retired = None
+        if final.exists():
+            retired = self.artifacts_dir / f".{self.name}.retired-{os.getpid()}"
+            os.replace(final, retired)
+        os.replace(self.staging, final)
+        fsync_directory(self.artifacts_dir)
+        if retired is not None:
+            shutil.rmtree(retired, ignore_errors=True)
+        return final
+
+    def abort(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+@contextmanager
+def writing_artifact(artifacts_dir: Path, name: str) -> Iterator[ArtifactWriter]:
+    """An ArtifactWriter whose staging directory is removed if the block fails before `finish`."""
+    writer = ArtifactWriter(artifacts_dir, name)
+    try:
+        yield writer
+    finally:
+        writer.abort()
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """A loaded space: manifest, memory-mapped vectors, ids and payloads in row order."""
+
+    path: Path
+    manifest: SpaceManifest
+    vectors: np.ndarray
+    ids: list[str]
+    payloads: list[str] | None
+
+    def file(self, name: str) -> Path:
+        """Path of an extra file listed in the manifest (weights, tokenizer)."""
+        if not any(entry.path == name for entry in self.manifest.files):
+            raise ArtifactError(f"space '{self.manifest.name}' has no file '{name}'")
+        return self.path / name
+
+
+def read_manifest(directory: Path) -> SpaceManifest:
+    try:
+        return SpaceManifest.model_validate_json((directory / MANIFEST).read_text("utf-8"))
+    except FileNotFoundError as error:
+        raise ArtifactError(f"{directory} has no {MANIFEST}") from error
+    except ValueError as error:
+        raise ArtifactError(f"{directory / MANIFEST} is not a valid manifest: {error}") from error
+
+
+def verify_files(directory: Path, manifest: SpaceManifest) -> None:
+    """Checks every listed file's size and sha256; raises ArtifactError on the first mismatch."""
+    for entry in manifest.files:
+        path = directory / entry.path
+        if not path.is_file():
+            raise ArtifactError(f"{path} is listed in the manifest but missing")
+        if path.stat().st_size != entry.bytes or sha256_of(path) != entry.sha256:
+            raise ArtifactError(f"{path} does not match its sha256 in the manifest (corrupt?)")
+
+
+def load_artifact(directory: Path, *, verify: bool = True) -> Artifact:
+    """Loads a space directory; vectors stay memory-mapped (read-only)."""
+    directory = Path(directory)
+    manifest = read_manifest(directory)
+    if manifest.format_version > FORMAT_VERSION:
+        raise ArtifactError(f"{directory} uses format {manifest.format_version}, too new")
+    if verify:
+        verify_files(directory, manifest)
+    vectors = np.load(directory / VECTORS, mmap_mode="r")
+    ids = (directory / IDS).read_text("utf-8").split("\n")[:-1]
+    payloads_path = directory / PAYLOADS
+    payloads = payloads_path.read_text("utf-8").split("\n")[:-1] if payloads_path.exists() else None
+    if vectors.shape != (manifest.count, manifest.dim) or len(ids) != manifest.count:
+        raise ArtifactError(
+            f"{directory}: vectors {vectors.shape} / {len(ids)} ids disagree with the manifest "
+            f"({manifest.count} x {manifest.dim})"
+        )
+    if payloads is not None and len(payloads) != manifest.count:
+        raise ArtifactError(f"{directory}: {len(payloads)} payloads for {manifest.count} points")
+    return Artifact(directory, manifest, vectors, ids, payloads)
+
+
+def update_evaluation(directory: Path, figures: dict[str, Any]) -> SpaceManifest:
+    """Merges evaluation figures into a sealed artifact's manifest (atomic rewrite)."""
+    manifest = read_manifest(Path(directory))
+    manifest.evaluation.update(json.loads(json.dumps(figures)))
+    write_json_atomic(Path(directory) / MANIFEST, manifest.model_dump_json(indent=2))
+    return manifest
+
+
+def discover(artifacts_dir: Path) -> list[Path]:
+    """Space directories under `artifacts_dir` (hidden staging directories are skipped)."""
+    root = Path(artifacts_dir)
+    if not root.is_dir():
+        return []
+    return sorted(
+        p
+        for p in root.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and (p / MANIFEST).exists()
+    )

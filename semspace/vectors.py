@@ -1,0 +1,65 @@
+"""Packed float32 vectors as they travel on the wire, and the checks every vector must pass.
+
+Shared by client and server, so numpy only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+WIRE_DTYPE = np.dtype("<f4")
+
+
+class VectorError(ValueError):
+    """A vector that cannot be used; `field` names where it came from."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+def as_matrix(vectors: object, field: str = "vectors") -> np.ndarray:
+    """A 2-D float32 C-contiguous copy-if-needed of `vectors` (a 1-D vector becomes one row)."""
+    array = np.asarray(vectors, dtype=np.float32)
+    if array.ndim == 1:
+        array = array[None, :]
+    if array.ndim != 2:
+        raise VectorError(field, f"expected a 2-D array (count, dim), got shape {array.shape}")
+    return np.ascontiguousarray(array)
+
+
+def pack(vectors: np.ndarray) -> tuple[int, bytes]:
+    """(dim, little-endian float32 bytes) of a 2-D array."""
+    matrix = as_matrix(vectors)
+    return matrix.shape[1], matrix.astype(WIRE_DTYPE, copy=False).tobytes()
+
+
+def unpack(dim: int, data: bytes, field: str = "vectors") -> np.ndarray:
+    """The (count, dim) float32 array packed in `data`; raises VectorError on a ragged buffer."""
+    if dim <= 0:
+        raise VectorError(f"{field}.dim", f"must be positive, got {dim}")
+    row_bytes = 4 * dim
+    if len(data) % row_bytes:
+        raise VectorError(
+            f"{field}.data",
+            f"{len(data)} bytes is not a whole number of rows of {dim} float32 ({row_bytes} bytes)",
+        )
+    return np.frombuffer(data, dtype=WIRE_DTYPE).reshape(-1, dim).astype(np.float32, copy=False)
+
+
+def check_finite(matrix: np.ndarray, field: str) -> None:
+    """Rejects NaN and ±Inf, naming the first bad row."""
+    bad = ~np.isfinite(matrix).all(axis=1)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise VectorError(f"{field}[{row}]", "contains NaN or Inf; every component must be finite")
+
+
+def unit_rows(matrix: np.ndarray, field: str) -> np.ndarray:
+    """Rows scaled to unit length; a zero row has no direction and is rejected."""
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    zero = norms[:, 0] == 0.0
+    if zero.any():
+        row = int(np.flatnonzero(zero)[0])
+        raise VectorError(f"{field}[{row}]", "is the zero vector, which has no cosine direction")
+    return (matrix / norms).astype(np.float32, copy=False)

@@ -1,0 +1,92 @@
+"""Builds and runs the gRPC server: semspace service, health checking and reflection."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from concurrent import futures
+from dataclasses import dataclass
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from semspace.server.registry import SpaceRegistry
+from semspace.server.servicer import SemspaceServicer
+from semspace.server.settings import ServerSettings
+from semspace.v1 import semspace_pb2 as pb
+from semspace.v1 import semspace_pb2_grpc as pb_grpc
+
+log = logging.getLogger(__name__)
+
+SERVICE_NAME = pb.DESCRIPTOR.services_by_name["Semspace"].full_name
+
+
+@dataclass
+class SemspaceServer:
+    """A started gRPC server; `load` fills it and flips health to SERVING."""
+
+    grpc_server: grpc.Server
+    port: int
+    registry: SpaceRegistry
+    health: health.HealthServicer
+
+    @property
+    def address(self) -> str:
+        return f"{self.registry.settings.host}:{self.port}"
+
+    def load(self) -> None:
+        self.registry.load_all()
+        self._set_health(health_pb2.HealthCheckResponse.SERVING)
+
+    def stop(self, grace: float | None = None) -> None:
+        """NOT_SERVING first (load balancers stop sending), drain in-flight calls, close logs."""
+        self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
+        if grace is None:
+            grace = self.registry.settings.grace_seconds
+        self.grpc_server.stop(grace).wait()
+        self.registry.close()
+
+    def _set_health(self, status: int) -> None:
+        for service in ("", SERVICE_NAME):
+            self.health.set(service, status)
+
+
+def create_server(settings: ServerSettings) -> SemspaceServer:
+    """Binds and starts the server (health NOT_SERVING); call `load()` to serve spaces."""
+    registry = SpaceRegistry(settings)
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="semspace"),
+        options=[
+            ("grpc.max_receive_message_length", settings.max_message_bytes),
+            ("grpc.max_send_message_length", settings.max_message_bytes),
+        ],
+    )
+    pb_grpc.add_SemspaceServicer_to_server(SemspaceServicer(registry, settings), server)
+    health_servicer = health.HealthServicer(experimental_non_blocking=True)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+    )
+    port = server.add_insecure_port(f"{settings.host}:{settings.port}")
+    if port == 0:
+        raise OSError(f"could not bind {settings.host}:{settings.port}")
+    running = SemspaceServer(server, port, registry, health_servicer)
+    running._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
+    server.start()
+    return running
+
+
+def serve(settings: ServerSettings) -> None:
+    """Runs until SIGTERM or SIGINT, then drains gracefully."""
+    running = create_server(settings)
+    log.info("semspace listening on %s (artifacts: %s)", running.address, settings.artifacts_dir)
+    running.load()
+    log.info("serving %d spaces", len(running.registry.all()))
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    stopping.wait()
+    log.info("shutting down: draining for up to %.0f s", settings.grace_seconds)
+    running.stop()

@@ -1,0 +1,72 @@
+"""Domain errors raised by handlers, and the one place that turns them into gRPC statuses."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import grpc
+
+from semspace.vectors import VectorError
+
+log = logging.getLogger(__name__)
+
+
+class SemspaceError(Exception):
+    """Base of all errors a client may see; `code` is the gRPC status it maps to."""
+
+    code = grpc.StatusCode.INTERNAL
+
+
+class InvalidArgument(SemspaceError):
+    code = grpc.StatusCode.INVALID_ARGUMENT
+
+
+class NotFound(SemspaceError):
+    code = grpc.StatusCode.NOT_FOUND
+
+
+class AlreadyExists(SemspaceError):
+    code = grpc.StatusCode.ALREADY_EXISTS
+
+
+class FailedPrecondition(SemspaceError):
+    code = grpc.StatusCode.FAILED_PRECONDITION
+
+
+class ResourceExhausted(SemspaceError):
+    code = grpc.StatusCode.RESOURCE_EXHAUSTED
+
+
+class Unimplemented(SemspaceError):
+    code = grpc.StatusCode.UNIMPLEMENTED
+
+
+class Unavailable(SemspaceError):
+    code = grpc.StatusCode.UNAVAILABLE
+
+
+Handler = TypeVar("Handler", bound=Callable[..., Any])
+
+
+def maps_errors(handler: Handler) -> Handler:
+    """Aborts the call with the status of a domain error; anything else becomes INTERNAL.
+
+    The traceback of an unexpected error stays in the server log; the client gets its type only.
+    """
+
+    @functools.wraps(handler)
+    def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Any:
+        try:
+            return handler(self, request, context)
+        except SemspaceError as error:
+            context.abort(error.code, str(error))
+        except VectorError as error:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
+        except Exception as error:
+            log.exception("unexpected error in %s", handler.__name__)
+            context.abort(grpc.StatusCode.INTERNAL, f"internal error ({type(error).__name__})")
+
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,136 @@
+"""The gRPC servicer: thin. Validates the request shape, calls the space, converts the answer."""
+
+from __future__ import annotations
+
+import grpc
+
+from semspace.server import convert
+from semspace.server.errors import InvalidArgument, Unimplemented, maps_errors
+from semspace.server.registry import SpaceRegistry
+from semspace.server.settings import ServerSettings
+from semspace.server.validation import (
+    canonical_payloads,
+    check_count,
+    check_ids,
+    check_k,
+    check_space_name,
+    check_weight,
+)
+from semspace.v1 import semspace_pb2 as pb
+from semspace.v1 import semspace_pb2_grpc as pb_grpc
+
+
+class SemspaceServicer(pb_grpc.SemspaceServicer):
+    def __init__(self, registry: SpaceRegistry, settings: ServerSettings) -> None:
+        self.registry = registry
+        self.limits = settings
+
+    @maps_errors
+    def ListSpaces(self, request: pb.ListSpacesRequest, context: grpc.ServicerContext):
+        return pb.ListSpacesResponse(spaces=[convert.space_info(s) for s in self.registry.all()])
+
+    @maps_errors
+    def GetSpace(self, request: pb.GetSpaceRequest, context: grpc.ServicerContext):
+        space = self.registry.get(check_space_name(request.space))
+        return pb.GetSpaceResponse(space=convert.space_info(space))
+
+    @maps_errors
+    def CreateSpace(self, request: pb.CreateSpaceRequest, context: grpc.ServicerContext):
+        name = check_space_name(request.space)
+        if not 1 <= request.dim <= self.limits.max_dim:
+            raise InvalidArgument(
+                f"dim: must be between 1 and {self.limits.max_dim}, got {request.dim}"
+            )
+        metric = convert.metric_from_pb(request.metric)
+        space = self.registry.create(name, request.dim, metric, request.description)
+        return pb.CreateSpaceResponse(space=convert.space_info(space))
+
+    @maps_errors
+    def DropSpace(self, request: pb.DropSpaceRequest, context: grpc.ServicerContext):
+        self.registry.drop(check_space_name(request.space))
+        return pb.DropSpaceResponse()
+
+    @maps_errors
+    def Upsert(self, request: pb.UpsertRequest, context: grpc.ServicerContext):
+        space = self.registry.get(check_space_name(request.space))
+        ids = check_ids(request.ids, "ids", self.limits.max_points, unique=True)
+        vectors = convert.vectors_from_pb(request.vectors, space.manifest.dim, "vectors")
+        payloads = canonical_payloads(
+            request.payloads_json, len(ids), "payloads_json", self.limits.max_payload_bytes
+        )
+        inserted, updated = space.upsert(ids, vectors, payloads)
+        return pb.UpsertResponse(inserted=inserted, updated=updated, count=space.count)
+
+    @maps_errors
+    def Delete(self, request: pb.DeleteRequest, context: grpc.ServicerContext):
+        space = self.registry.get(check_space_name(request.space))
+        ids = check_ids(request.ids, "ids", self.limits.max_points, unique=False)
+        deleted, missing = space.delete(ids)
+        return pb.DeleteResponse(deleted=deleted, missing_ids=missing, count=space.count)
+
+    @maps_errors
+    def Get(self, request: pb.GetRequest, context: grpc.ServicerContext):
+        space = self.registry.get(check_space_name(request.space))
+        ids = check_ids(request.ids, "ids", self.limits.max_points, unique=False)
+        vectors, payloads = space.get(ids)
+        return pb.GetResponse(
+            ids=ids,
+            vectors=convert.vectors_to_pb(vectors, space.manifest.dim),
+            payloads_json=payloads if request.with_payloads else [],
+        )
+
+    @maps_errors
+    def Search(self, request: pb.SearchRequest, context: grpc.ServicerContext):
+        space = self.registry.get(check_space_name(request.space))
+        check_count(len(request.queries), "queries", self.limits.max_queries)
+        k = check_k(request.k if request.HasField("k") else None, self.limits.max_k)
+        dim = space.manifest.dim
+        queries = [
+            convert.target_from_pb(query, dim, f"queries[{i}]")
+            for i, query in enumerate(request.queries)
+        ]
+        results = space.search(
+            queries,
+            k,
+            exclude_ids=request.exclude_ids,
+            include_query_ids=request.include_query_ids,
+            with_vectors=request.with_vectors,
+            with_payloads=request.with_payloads,
+        )
+        return pb.SearchResponse(results=[convert.neighbors_to_pb(r, dim) for r in results])
+
+    @maps_errors
+    def Arithmetic(self, request: pb.ArithmeticRequest, context: grpc.ServicerContext):
+        space = self.registry.get(check_space_name(request.space))
+        check_count(len(request.terms), "terms", self.limits.max_terms)
+        k = check_k(request.k if request.HasField("k") else None, self.limits.max_k)
+        method = convert.method_from_pb(request.method)
+        dim = space.manifest.dim
+        weights = [
+            check_weight(t.weight, f"terms[{i}].weight") for i, t in enumerate(request.terms)
+        ]
+        targets = [
+            convert.target_from_pb(term, dim, f"terms[{i}]") for i, term in enumerate(request.terms)
+        ]
+        neighbors, query = space.arithmetic(
+            weights,
+            targets,
+            method,
+            k,
+            include_inputs=request.include_inputs,
+            exclude_ids=request.exclude_ids,
+            with_vectors=request.with_vectors,
+            with_payloads=request.with_payloads,
+        )
+        return pb.ArithmeticResponse(
+            neighbors=convert.neighbors_to_pb(neighbors, dim),
+            query=convert.vectors_to_pb(query[None, :], dim),
+        )
+
+    @maps_errors
+    def Embed(self, request: pb.EmbedRequest, context: grpc.ServicerContext):
+        space = self.registry.get(check_space_name(request.space))
+        raise Unimplemented(
+            f"space '{space.name}' ({space.manifest.kind}) has no model to embed raw inputs; "
+            "send vectors to Search instead"
+        )

@@ -1,0 +1,276 @@
+"""One space in memory: points (id, vector, payload) over an index, with search and arithmetic.
+
+Rows are append-only int64 labels: a replaced or deleted point leaves a tombstone row behind,
+which a snapshot compacts away. Reads share a lock, writes take it alone, so a search never
+sees half a write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from semspace.artifact import Artifact, Metric, SpaceManifest
+from semspace.server.arithmetic import Method, cosmul_scores, top_k, weighted_sum
+from semspace.server.errors import FailedPrecondition, InvalidArgument, NotFound
+from semspace.server.index import VectorIndex
+from semspace.server.journal import Journal
+from semspace.server.rwlock import ReadWriteLock
+from semspace.server.wal import WalRecord
+from semspace.vectors import VectorError, as_matrix, check_finite, unit_rows
+
+# A query or an arithmetic term: the id of a stored point, or a vector.
+Target = str | np.ndarray
+
+
+@dataclass(frozen=True)
+class Neighbors:
+    ids: list[str]
+    scores: np.ndarray
+    vectors: np.ndarray | None = None
+    payloads: list[str] | None = None
+
+
+class Space:
+    def __init__(
+        self, manifest: SpaceManifest, index: VectorIndex, *, journal: Journal | None = None
+    ) -> None:
+        self.manifest = manifest
+        self.index = index
+        self.journal = journal
+        self.lock = ReadWriteLock()
+        self._row_ids: list[str | None] = []
+        self._rows: dict[str, int] = {}
+        self._payloads: list[str] = []
+
+    @property
+    def name(self) -> str:
+        return self.manifest.name
+
+    @property
+    def writable(self) -> bool:
+        return self.journal is not None
+
+    @property
+    def count(self) -> int:
+        return len(self._rows)
+
+    # -- loading --------------------------------------------------------------------------
+
+    def load_rows(self, artifact: Artifact) -> None:
+        """Fills an empty space from an artifact's rows (trusted: written by us)."""
+        payloads = artifact.payloads or [""] * artifact.manifest.count
+        self._apply_upsert(
+            artifact.ids, self._prepare(np.asarray(artifact.vectors), "vectors"), payloads
+        )
+
+    def replay(self, record: WalRecord) -> None:
+        if record.op == "upsert":
+            assert record.vectors is not None
+            self._apply_upsert(record.ids, record.vectors, record.payloads)
+        else:
+            self._apply_delete(record.ids)
+
+    def live_rows(self) -> tuple[list[str], np.ndarray, list[str]]:
+        """(ids, vectors, payloads) of live points in row order, for snapshots."""
+        rows = np.array(sorted(self._rows.values()), dtype=np.int64)
+        ids = [self._row_ids[r] for r in rows]
+        return ids, self.index.reconstruct(rows), [self._payloads[r] for r in rows]  # type: ignore[misc]
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def upsert(self, ids: list[str], vectors: np.ndarray, payloads: list[str]) -> tuple[int, int]:
+        """(inserted, updated); durable in the log before it is visible."""
+        journal = self._require_writable()
+        prepared = self._prepare(vectors, "vectors")
+        if len(prepared) != len(ids):
+            raise InvalidArgument(f"vectors: {len(prepared)} rows for {len(ids)} ids")
+        with self.lock.write():
+            updated = sum(1 for point_id in ids if point_id in self._rows)
+            journal.append(WalRecord("upsert", ids, payloads, prepared))
+            self._apply_upsert(ids, prepared, payloads)
+            self._snapshot_if_due(journal)
+        return len(ids) - updated, updated
+
+    def delete(self, ids: list[str]) -> tuple[int, list[str]]:
+        """(deleted, missing ids)."""
+        journal = self._require_writable()
+        with self.lock.write():
+            present = [point_id for point_id in ids if point_id in self._rows]
+            if present:
+                journal.append(WalRecord("delete", present, [], None))
+                self._apply_delete(present)
+                self._snapshot_if_due(journal)
+        gone = set(present)
+        return len(present), [point_id for point_id in ids if point_id not in gone]
+
+    def _snapshot_if_due(self, journal: Journal) -> None:
+        if journal.wants_snapshot:
+            journal.snapshot(self.manifest, *self.live_rows())
+
+    def _require_writable(self) -> Journal:
+        if self.journal is None:
+            raise FailedPrecondition(
+                f"space '{self.name}' is read-only (produced by {self.manifest.kind}); "
+                "create a user space to write points"
+            )
+        return self.journal
+
+    def _apply_upsert(
+        self, ids: Sequence[str], vectors: np.ndarray, payloads: Sequence[str]
+    ) -> None:
+        self._apply_delete([point_id for point_id in ids if point_id in self._rows])
+        first = len(self._row_ids)
+        rows = np.arange(first, first + len(ids), dtype=np.int64)
+        self.index.add(rows, vectors)
+        self._row_ids.extend(ids)
+        self._payloads.extend(payloads)
+        self._rows.update(zip(ids, rows.tolist(), strict=True))
+
+    def _apply_delete(self, ids: Sequence[str]) -> None:
+        rows = np.array([self._rows.pop(point_id) for point_id in ids], dtype=np.int64)
+        self.index.remove(rows)
+        for row in rows.tolist():
+            self._row_ids[row] = None
+            self._payloads[row] = ""
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def get(self, ids: Sequence[str], field: str = "ids") -> tuple[np.ndarray, list[str]]:
+        with self.lock.read():
+            rows = self._rows_of(ids, field)
+            return self.index.reconstruct(rows), [self._payloads[r] for r in rows.tolist()]
+
+    def search(
+        self,
+        queries: Sequence[Target],
+        k: int,
+        *,
+        exclude_ids: Sequence[str] = (),
+        include_query_ids: bool = False,
+        with_vectors: bool = False,
+        with_payloads: bool = False,
+    ) -> list[Neighbors]:
+        with self.lock.read():
+            matrix, query_rows = self._resolve(queries, "queries")
+            excluded = {self._rows[i] for i in exclude_ids if i in self._rows}
+            per_query = [
+                excluded if row is None or include_query_ids else excluded | {row}
+                for row in query_rows
+            ]
+            fetch = k + max(len(rows) for rows in per_query)
+            scores, labels = self.index.search(matrix, fetch)
+            return [
+                self._neighbors(scores[i], labels[i], per_query[i], k, with_vectors, with_payloads)
+                for i in range(len(queries))
+            ]
+
+    def arithmetic(
+        self,
+        weights: Sequence[float],
+        targets: Sequence[Target],
+        method: Method,
+        k: int,
+        *,
+        include_inputs: bool = False,
+        exclude_ids: Sequence[str] = (),
+        with_vectors: bool = False,
+        with_payloads: bool = False,
+    ) -> tuple[Neighbors, np.ndarray]:
+        """Nearest points to a weighted combination of terms, and the 3CosAdd query vector."""
+        w = np.asarray(weights, dtype=np.float32)
+        if method is Method.COS_MUL and not (w > 0).any():
+            raise InvalidArgument("terms: 3CosMul needs at least one term with a positive weight")
+        with self.lock.read():
+            terms, term_rows = self._resolve(targets, "terms")
+            excluded = {self._rows[i] for i in exclude_ids if i in self._rows}
+            if not include_inputs:
+                excluded |= {row for row in term_rows if row is not None}
+            query = weighted_sum(w, terms)
+            if method is Method.COS_MUL:
+                return self._cosmul(w, terms, excluded, k, with_vectors, with_payloads), query
+            if self.manifest.metric is Metric.COSINE:
+                query = self._prepare(query, "terms (weighted sum)")[0]
+            scores, labels = self.index.search(query[None, :], k + len(excluded))
+            hits = self._neighbors(scores[0], labels[0], excluded, k, with_vectors, with_payloads)
+            return hits, query
+
+    def _cosmul(
+        self,
+        weights: np.ndarray,
+        terms: np.ndarray,
+        excluded: set[int],
+        k: int,
+        with_vectors: bool,
+        with_payloads: bool,
+    ) -> Neighbors:
+        labels, points = self.index.exhaustive()
+        scores = cosmul_scores(points, weights, terms)
+        allowed = ~np.isin(labels, np.fromiter(excluded, dtype=np.int64, count=len(excluded)))
+        best = top_k(scores, k, allowed)
+        return self._neighbors(scores[best], labels[best], set(), k, with_vectors, with_payloads)
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _prepare(self, vectors: np.ndarray, field: str) -> np.ndarray:
+        """Checks dimension and finiteness; unit length for cosine spaces."""
+        matrix = as_matrix(vectors, field)
+        if matrix.shape[1] != self.manifest.dim:
+            raise VectorError(
+                field,
+                f"has dimension {matrix.shape[1]}, space '{self.name}' has {self.manifest.dim}",
+            )
+        check_finite(matrix, field)
+        return unit_rows(matrix, field) if self.manifest.metric is Metric.COSINE else matrix
+
+    def _rows_of(self, ids: Sequence[str], field: str) -> np.ndarray:
+        rows = [
+            self._row_of(point_id, f"{field}[{position}]") for position, point_id in enumerate(ids)
+        ]
+        return np.array(rows, dtype=np.int64)
+
+    def _row_of(self, point_id: str, field: str) -> int:
+        row = self._rows.get(point_id)
+        if row is None:
+            raise NotFound(
+                f"{field}: id '{point_id}' is not in space '{self.name}' ({self.count:,} points)"
+            )
+        return row
+
+    def _resolve(
+        self, targets: Sequence[Target], field: str
+    ) -> tuple[np.ndarray, list[int | None]]:
+        """Vectors of id and vector targets alike, and each id target's row (None for vectors)."""
+        matrix = np.empty((len(targets), self.manifest.dim), dtype=np.float32)
+        rows: list[int | None] = []
+        for position, target in enumerate(targets):
+            if isinstance(target, str):
+                row = self._row_of(target, f"{field}[{position}].id")
+                matrix[position] = self.index.reconstruct(np.array([row]))[0]
+                rows.append(row)
+            else:
+                matrix[position] = self._prepare(target, f"{field}[{position}].vector")[0]
+                rows.append(None)
+        return matrix, rows
+
+    def _neighbors(
+        self,
+        scores: np.ndarray,
+        labels: np.ndarray,
+        excluded: set[int],
+        k: int,
+        with_vectors: bool,
+        with_payloads: bool,
+    ) -> Neighbors:
+        keep = [
+            i for i, label in enumerate(labels.tolist()) if label >= 0 and label not in excluded
+        ][:k]
+        rows = labels[keep].astype(np.int64)
+        return Neighbors(
+            ids=[self._row_ids[r] for r in rows.tolist()],  # type: ignore[misc]
+            scores=scores[keep].astype(np.float32),
+            vectors=self.index.reconstruct(rows) if with_vectors else None,
+            payloads=[self._payloads[r] for r in rows.tolist()] if with_payloads else None,
+        )

@@ -1,0 +1,103 @@
+"""Request checks that need no space contents; each message names the field and the limit."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Sequence
+
+from semspace.artifact import SPACE_NAME_PATTERN
+from semspace.server.errors import InvalidArgument, ResourceExhausted
+
+MAX_ID_BYTES = 256
+DEFAULT_K = 10
+_SPACE_NAME = re.compile(SPACE_NAME_PATTERN)
+
+
+def check_space_name(name: str, field: str = "space") -> str:
+    if not name:
+        raise InvalidArgument(f"{field}: a space name is required")
+    if not _SPACE_NAME.match(name):
+        raise InvalidArgument(
+            f"{field}: '{name[:80]}' is not a valid space name (1-64 characters: lowercase "
+            "letters, digits, '_', '-', '.'; starting with a letter or digit)"
+        )
+    return name
+
+
+def check_count(count: int, field: str, limit: int) -> None:
+    """Rejects an empty batch and one above the server's limit."""
+    if count == 0:
+        raise InvalidArgument(f"{field}: is empty; send at least one")
+    if count > limit:
+        raise ResourceExhausted(f"{field}: {count} items exceed the limit of {limit} per request")
+
+
+def check_ids(ids: Sequence[str], field: str, limit: int, *, unique: bool) -> list[str]:
+    check_count(len(ids), field, limit)
+    seen: set[str] = set()
+    for position, point_id in enumerate(ids):
+        check_id(point_id, f"{field}[{position}]")
+        if unique and point_id in seen:
+            raise InvalidArgument(
+                f"{field}[{position}]: id '{point_id}' appears twice in one request"
+            )
+        seen.add(point_id)
+    return list(ids)
+
+
+def check_id(point_id: str, field: str) -> None:
+    if not point_id:
+        raise InvalidArgument(f"{field}: ids must be non-empty strings")
+    if len(point_id.encode()) > MAX_ID_BYTES:
+        raise InvalidArgument(f"{field}: id is longer than {MAX_ID_BYTES} UTF-8 bytes")
+    if "\n" in point_id or "\r" in point_id:
+        raise InvalidArgument(f"{field}: ids may not contain line breaks")
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def canonical_payloads(
+    payloads: Sequence[str], count: int, field: str, max_bytes: int
+) -> list[str]:
+    """Each payload parsed as a JSON object and re-serialised compactly ("" = no payload)."""
+    if not payloads:
+        return [""] * count
+    if len(payloads) != count:
+        raise InvalidArgument(
+            f"{field}: {len(payloads)} payloads for {count} ids; send none or one per id"
+        )
+    canonical = []
+    for position, text in enumerate(payloads):
+        if not text:
+            canonical.append("")
+            continue
+        if len(text.encode()) > max_bytes:
+            raise InvalidArgument(f"{field}[{position}]: payload exceeds {max_bytes} bytes")
+        try:
+            value = json.loads(text, parse_constant=_reject_constant)
+        except ValueError as error:
+            raise InvalidArgument(f"{field}[{position}]: malformed JSON ({error})") from error
+        if not isinstance(value, dict):
+            raise InvalidArgument(
+                f"{field}[{position}]: payload must be a JSON object, got {type(value).__name__}"
+            )
+        canonical.append(json.dumps(value, separators=(",", ":"), ensure_ascii=False))
+    return canonical
+
+
+def check_k(k: int | None, limit: int, field: str = "k") -> int:
+    if k is None:
+        return min(DEFAULT_K, limit)
+    if not 1 <= k <= limit:
+        raise InvalidArgument(f"{field}: must be between 1 and {limit}, got {k}")
+    return k
+
+
+def check_weight(weight: float, field: str) -> float:
+    if not math.isfinite(weight):
+        raise InvalidArgument(f"{field}: weight must be finite, got {weight}")
+    return weight or 1.0

@@ -1,0 +1,101 @@
+"""Write-ahead log of a user-made space: every acknowledged write is on disk before the answer.
+
+Record = header (body length: uint32, crc32 of body: uint32, little-endian) + body.
+Body = op (b"U" upsert | b"D" delete) + JSON header length (uint32) + JSON header
+({"ids": [...], "payloads": [...]}) + the upsert's float32 rows. A crash can leave at most a torn
+last record; replay stops at the first record that is short or fails its CRC and truncates it,
+since no client was told it succeeded.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import struct
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+WAL_FILE = "wal.log"
+_HEADER = struct.Struct("<II")
+_JSON_LEN = struct.Struct("<I")
+
+
+@dataclass(frozen=True)
+class WalRecord:
+    op: str  # "upsert" | "delete"
+    ids: list[str]
+    payloads: list[str]
+    vectors: np.ndarray | None
+
+
+def _encode(record: WalRecord) -> bytes:
+    header = json.dumps({"ids": record.ids, "payloads": record.payloads}).encode()
+    op = b"U" if record.op == "upsert" else b"D"
+    rows = b"" if record.vectors is None else record.vectors.astype("<f4").tobytes()
+    body = op + _JSON_LEN.pack(len(header)) + header + rows
+    return _HEADER.pack(len(body), zlib.crc32(body)) + body
+
+
+def _decode(body: bytes, dim: int) -> WalRecord:
+    (json_len,) = _JSON_LEN.unpack_from(body, 1)
+    start = 1 + _JSON_LEN.size
+    header = json.loads(body[start : start + json_len])
+    if body[:1] == b"D":
+        return WalRecord("delete", header["ids"], [], None)
+    vectors = np.frombuffer(body[start + json_len :], dtype="<f4").reshape(-1, dim)
+    return WalRecord("upsert", header["ids"], header["payloads"], vectors.astype(np.float32))
+
+
+def replay(path: Path, dim: int) -> Iterator[WalRecord]:
+    """Yields the intact records of a log, truncating a torn tail in place."""
+    if not path.exists():
+        return
+    with path.open("r+b") as handle:
+        data = handle.read()
+        offset = 0
+        while offset + _HEADER.size <= len(data):
+            length, crc = _HEADER.unpack_from(data, offset)
+            body = data[offset + _HEADER.size : offset + _HEADER.size + length]
+            if len(body) < length or zlib.crc32(body) != crc:
+                break
+            yield _decode(body, dim)
+            offset += _HEADER.size + length
+        if offset < len(data):
+            log.warning(
+                "%s: dropping a torn record of %d bytes at %d", path, len(data) - offset, offset
+            )
+            handle.truncate(offset)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+
+class WriteAheadLog:
+    """Append-only, fsynced log file; callers serialise appends."""
+
+    def __init__(self, path: Path, *, fsync: bool = True) -> None:
+        self.path = path
+        self._fsync = fsync
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+
+    def append(self, record: WalRecord) -> None:
+        data = memoryview(_encode(record))
+        while data:
+            data = data[os.write(self._fd, data) :]
+        if self._fsync:
+            os.fsync(self._fd)
+
+    @property
+    def size(self) -> int:
+        return os.fstat(self._fd).st_size
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1

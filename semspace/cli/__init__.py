@@ -1,0 +1,55 @@
+"""The `semspace` command: serve, train, evaluate, and talk to a running server."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from semspace import __version__
+from semspace.cli import local, remote
+from semspace.client import SemspaceError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="semspace", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"semspace {__version__}")
+    parser.add_argument(
+        "--address",
+        default=os.environ.get("SEMSPACE_ADDRESS", "127.0.0.1:50051"),
+        help="server address (env SEMSPACE_ADDRESS)",
+    )
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per call")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    remote.register(commands)
+    local.register(commands, default_data_dir(), default_artifacts_dir())
+    return parser
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("SEMSPACE_DATA_DIR")
+    return Path(env) if env else Path.home() / ".cache" / "semspace" / "data"
+
+
+def default_artifacts_dir() -> Path:
+    return Path(os.environ.get("SEMSPACE_ARTIFACTS_DIR", "artifacts"))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return args.func(args)
+    except SemspaceError as error:
+        print(f"error ({error.code}): {error.message}", file=sys.stderr)
+        return 2
+    except (ValueError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2

@@ -1,0 +1,189 @@
+"""CLI commands that talk to a running server through the client."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from semspace.cli.inputs import parse_expression, parse_vector, read_csv_points, read_npy_points
+from semspace.cli.output import emit
+from semspace.client import Client, Neighbors
+
+
+def _client(args: argparse.Namespace) -> Client:
+    return Client(args.address, timeout=args.timeout)
+
+
+def cmd_spaces(args: argparse.Namespace) -> int:
+    with _client(args) as client:
+        spaces = client.list_spaces()
+    rows = [
+        (s.name, s.kind, s.dim, s.metric, s.count, "yes" if s.writable else "no") for s in spaces
+    ]
+    emit(
+        args.json,
+        [dataclasses.asdict(s) for s in spaces],
+        ("space", "kind", "dim", "metric", "count", "writable"),
+        rows,
+    )
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    with _client(args) as client:
+        info = client.get_space(args.space)
+    data = dataclasses.asdict(info)
+    emit(args.json, data, ("field", "value"), [(k, v) for k, v in data.items()])
+    return 0
+
+
+def cmd_create(args: argparse.Namespace) -> int:
+    with _client(args) as client:
+        info = client.create_space(args.space, args.dim, args.metric, args.description)
+    print(f"created space '{info.name}' ({info.dim}-d, {info.metric})")
+    return 0
+
+
+def cmd_drop(args: argparse.Namespace) -> int:
+    with _client(args) as client:
+        client.drop_space(args.space)
+    print(f"dropped space '{args.space}'")
+    return 0
+
+
+def cmd_upsert(args: argparse.Namespace) -> int:
+    if args.csv:
+        ids, vectors = read_csv_points(args.csv)
+    else:
+        ids, vectors = read_npy_points(args.npy, args.ids)
+    inserted = updated = count = 0
+    with _client(args) as client:
+        for start in range(0, len(ids), args.batch):
+            result = client.upsert(
+                args.space, ids[start : start + args.batch], vectors[start : start + args.batch]
+            )
+            inserted, updated, count = (
+                inserted + result.inserted,
+                updated + result.updated,
+                result.count,
+            )
+    print(f"upserted {len(ids)} points into '{args.space}': {inserted} new, {updated} replaced")
+    print(f"'{args.space}' now holds {count} points")
+    return 0
+
+
+def cmd_get(args: argparse.Namespace) -> int:
+    with _client(args) as client:
+        points = client.get(args.space, args.ids, with_payloads=True)
+    payloads = points.payloads or [None] * len(points.ids)
+    data = [
+        {"id": i, "vector": v.tolist(), "payload": p}
+        for i, v, p in zip(points.ids, points.vectors, payloads, strict=True)
+    ]
+    rows = [(d["id"], " ".join(f"{x:.4g}" for x in d["vector"]), d["payload"]) for d in data]
+    emit(args.json, data, ("id", "vector", "payload"), rows)
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    with _client(args) as client:
+        result = client.delete(args.space, args.ids)
+    missing = f" (not found: {', '.join(result.missing_ids)})" if result.missing_ids else ""
+    print(f"deleted {result.deleted} points from '{args.space}'{missing}; {result.count} remain")
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    query: Any = args.id if args.id is not None else parse_vector(args.vector)
+    with _client(args) as client:
+        neighbors = client.search(args.space, query, args.k, with_payloads=True)
+    _emit_neighbors(args, neighbors)
+    return 0
+
+
+def cmd_arithmetic(args: argparse.Namespace) -> int:
+    terms = parse_expression(args.expression)
+    with _client(args) as client:
+        result = client.arithmetic(
+            args.space, k=args.k, terms=terms, method=args.method, with_payloads=True
+        )
+    _emit_neighbors(args, result.neighbors)
+    return 0
+
+
+def cmd_health(args: argparse.Namespace) -> int:
+    with _client(args) as client:
+        status = client.health()
+    print(status)
+    return 0 if status == "SERVING" else 1
+
+
+def _emit_neighbors(args: argparse.Namespace, neighbors: Neighbors) -> None:
+    payloads = neighbors.payloads or [None] * len(neighbors)
+    data = [
+        {"rank": rank, "id": i, "score": s, "payload": p}
+        for rank, (i, s, p) in enumerate(
+            zip(neighbors.ids, neighbors.scores.tolist(), payloads, strict=True), 1
+        )
+    ]
+    emit(args.json, data, ("rank", "id", "score", "payload"), [tuple(d.values()) for d in data])
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Adds the client-side commands to the top-level parser."""
+    json_flag = argparse.ArgumentParser(add_help=False)
+    json_flag.add_argument("--json", action="store_true", help="machine-readable output")
+    p = commands.add_parser("spaces", parents=[json_flag], help="list the server's spaces")
+    p.set_defaults(func=cmd_spaces)
+    p = commands.add_parser("info", parents=[json_flag], help="describe one space")
+    p.add_argument("space")
+    p.set_defaults(func=cmd_info)
+    p = commands.add_parser("create", help="create an empty user space")
+    p.add_argument("space")
+    p.add_argument("--dim", type=int, required=True)
+    p.add_argument("--metric", choices=("cosine", "l2", "ip"), default="cosine")
+    p.add_argument("--description", default="")
+    p.set_defaults(func=cmd_create)
+    p = commands.add_parser("drop", help="delete a user space and its data")
+    p.add_argument("space")
+    p.set_defaults(func=cmd_drop)
+    p = commands.add_parser("upsert", help="insert or replace points from a CSV or .npy file")
+    p.add_argument("space")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--csv", type=Path, help="rows of id,x1,x2,... (a header row is skipped)")
+    source.add_argument("--npy", type=Path, help="a (count, dim) float array")
+    p.add_argument("--ids", type=Path, help="with --npy: one id per line (default: row numbers)")
+    p.add_argument("--batch", type=int, default=10_000, help="points per request")
+    p.set_defaults(func=cmd_upsert)
+    p = commands.add_parser("get", parents=[json_flag], help="print points by id")
+    p.add_argument("space")
+    p.add_argument("ids", nargs="+")
+    p.set_defaults(func=cmd_get)
+    p = commands.add_parser("delete", help="delete points by id")
+    p.add_argument("space")
+    p.add_argument("ids", nargs="+")
+    p.set_defaults(func=cmd_delete)
+    p = commands.add_parser(
+        "search", parents=[json_flag], help="nearest neighbours of a point or a vector"
+    )
+    p.add_argument("space")
+    query = p.add_mutually_exclusive_group(required=True)
+    query.add_argument("--id", help="search by a stored point's id")
+    query.add_argument("--vector", help="comma- or space-separated components")
+    p.add_argument("-k", type=int, default=10)
+    p.set_defaults(func=cmd_search)
+    p = commands.add_parser(
+        "arithmetic",
+        parents=[json_flag],
+        help="vector arithmetic: semspace arithmetic words king - man + woman",
+        description="Options go before the expression; terms are point ids, '2*id' weights one.",
+    )
+    p.add_argument("space")
+    p.add_argument("-k", type=int, default=10)
+    p.add_argument("--method", choices=("3cosadd", "3cosmul"), default="3cosadd")
+    p.add_argument("expression", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_arithmetic)
+    p = commands.add_parser("health", help="exit 0 when the server reports SERVING")
+    p.set_defaults(func=cmd_health)

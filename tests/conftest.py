@@ -1,0 +1,53 @@
+"""Shared fixtures: a real server on 127.0.0.1 with an ephemeral port, over a temporary artifacts
+directory, and clients connected to it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from semspace.client import Client
+from semspace.server.app import SemspaceServer, create_server
+from semspace.server.settings import ServerSettings
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples"
+
+
+def data_dir() -> Path:
+    """Datasets for tests: SEMSPACE_DATA_DIR, else ../shared/data beside the repository."""
+    return Path(os.environ.get("SEMSPACE_DATA_DIR", REPO.parent / "shared" / "data"))
+
+
+def settings_for(artifacts_dir: Path, **overrides: object) -> ServerSettings:
+    return ServerSettings(host="127.0.0.1", port=0, artifacts_dir=artifacts_dir, **overrides)
+
+
+@pytest.fixture
+def start_server(tmp_path: Path) -> Iterator[Callable[..., SemspaceServer]]:
+    """Starts servers over tmp_path/artifacts (same directory each call, to test restarts)."""
+    running: list[SemspaceServer] = []
+
+    def start(**overrides: object) -> SemspaceServer:
+        server = create_server(settings_for(tmp_path / "artifacts", **overrides))
+        server.load()
+        running.append(server)
+        return server
+
+    yield start
+    for server in running:
+        server.stop(0)
+
+
+@pytest.fixture
+def server(start_server: Callable[..., SemspaceServer]) -> SemspaceServer:
+    return start_server()
+
+
+@pytest.fixture
+def client(server: SemspaceServer) -> Iterator[Client]:
+    with Client(server.address, timeout=10) as connected:
+        yield connected

@@ -1,0 +1,85 @@
+"""Every metric's answers equal a numpy brute force over the same points."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from semspace.client import Client
+
+
+def brute_force(
+    points: np.ndarray, queries: np.ndarray, metric: str, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    if metric == "cosine":
+        unit = points / np.linalg.norm(points, axis=1, keepdims=True)
+        scores = (queries / np.linalg.norm(queries, axis=1, keepdims=True)) @ unit.T
+        order = np.argsort(-scores, axis=1, kind="stable")
+    elif metric == "ip":
+        scores = queries @ points.T
+        order = np.argsort(-scores, axis=1, kind="stable")
+    else:
+        scores = np.linalg.norm(queries[:, None, :] - points[None, :, :], axis=2)
+        order = np.argsort(scores, axis=1, kind="stable")
+    top = order[:, :k]
+    return top, np.take_along_axis(scores, top, axis=1)
+
+
+@pytest.mark.parametrize("metric", ["cosine", "l2", "ip"])
+def test_search_equals_numpy_brute_force(client: Client, metric: str) -> None:
+    rng = np.random.default_rng(7)
+    points = rng.normal(size=(500, 16)).astype(np.float32)
+    queries = rng.normal(size=(25, 16)).astype(np.float32)
+    ids = [f"p{i}" for i in range(len(points))]
+    client.create_space("bf", 16, metric)
+    client.upsert("bf", ids, points)
+
+    answers = client.search_batch("bf", queries, k=10)
+    expected_rows, expected_scores = brute_force(
+        points.astype(np.float64), queries.astype(np.float64), metric, 10
+    )
+    for answer, rows, scores in zip(answers, expected_rows, expected_scores, strict=True):
+        assert answer.ids == [ids[r] for r in rows]
+        np.testing.assert_allclose(answer.scores, scores, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("metric", ["cosine", "l2"])
+def test_arithmetic_3cosadd_equals_brute_force_on_the_combined_vector(
+    client: Client, metric: str
+) -> None:
+    rng = np.random.default_rng(3)
+    points = rng.normal(size=(300, 8)).astype(np.float32)
+    ids = [f"p{i}" for i in range(len(points))]
+    client.create_space("ar", 8, metric)
+    client.upsert("ar", ids, points)
+
+    result = client.arithmetic("ar", positive=["p1", "p2"], negative=["p3"], k=5)
+    terms = points[[1, 2, 3]].astype(np.float64)
+    if metric == "cosine":
+        terms /= np.linalg.norm(terms, axis=1, keepdims=True)
+    combined = terms[0] + terms[1] - terms[2]
+    rows, _ = brute_force(points.astype(np.float64), combined[None, :], metric, 8)
+    expected = [ids[r] for r in rows[0] if r not in (1, 2, 3)][:5]
+    assert result.neighbors.ids == expected
+    if metric == "cosine":
+        combined /= np.linalg.norm(combined)
+    np.testing.assert_allclose(result.query, combined, rtol=1e-5, atol=1e-5)
+
+
+def test_arithmetic_3cosmul_equals_the_levy_goldberg_formula(client: Client) -> None:
+    rng = np.random.default_rng(5)
+    points = rng.normal(size=(200, 6)).astype(np.float32)
+    ids = [f"p{i}" for i in range(len(points))]
+    client.create_space("cm", 6, "cosine")
+    client.upsert("cm", ids, points)
+
+    result = client.arithmetic(
+        "cm", positive=["p10", "p11"], negative=["p12"], k=5, method="3cosmul"
+    )
+    unit = points / np.linalg.norm(points, axis=1, keepdims=True)
+    s = (1 + unit @ unit[[10, 11, 12]].T) / 2
+    objective = s[:, 0] * s[:, 1] / (s[:, 2] + 1e-3)
+    objective[[10, 11, 12]] = -np.inf
+    expected = [ids[r] for r in np.argsort(-objective)[:5]]
+    assert result.neighbors.ids == expected
+    np.testing.assert_allclose(result.neighbors.scores, np.sort(objective)[::-1][:5], rtol=1e-4)

@@ -178,12 +178,13 @@ def register(commands: argparse._SubParsersAction) -> None:
         "arithmetic",
         parents=[json_flag],
         help="vector arithmetic: semspace arithmetic words king - man + woman",
-        description="Options go before the expression; terms are point ids, '2*id' weights one.",
+        description="Terms are point ids; '2*id' weights one. Keep + and - apart from the ids "
+        "(king - man + woman), or put the expression after -- (-- king -man +woman).",
     )
     p.add_argument("space")
     p.add_argument("-k", type=int, default=10)
     p.add_argument("--method", choices=("3cosadd", "3cosmul"), default="3cosadd")
-    p.add_argument("expression", nargs=argparse.REMAINDER)
+    p.add_argument("expression", nargs="+")
     p.set_defaults(func=cmd_arithmetic)
     p = commands.add_parser("health", help="exit 0 when the server reports SERVING")
     p.set_defaults(func=cmd_health)

@@ -22,7 +22,7 @@ def test_a_city_s_nearest_neighbours_share_its_country_and_character(client: Cli
     assert client.search("cities", "naples", k=2).ids == ["milan", "marseille"]
     # Coastal, warm, not a capital: Barcelona is Marseille's closest kin outside France.
     outside_france = client.search("cities", "marseille", k=12).ids
-    assert [c for c in outside_france if c not in {"paris", "lyon"}][0] == "barcelona"
+    assert next(c for c in outside_france if c not in {"paris", "lyon"}) == "barcelona"
 
 
 def test_capital_minus_city_plus_city_gives_the_other_capital(client: Client) -> None:

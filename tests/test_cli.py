@@ -1,0 +1,92 @@
+"""The `semspace` command against a real server: the README's quickstart, step by step."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from semspace.cli import main
+from tests.conftest import EXAMPLES
+
+
+def run(capsys, server, *args: str) -> tuple[int, str, str]:
+    code = main(["--address", server.address, *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_cities_quickstart_from_the_command_line(capsys, server) -> None:
+    assert run(capsys, server, "create", "cities", "--dim", "8")[0] == 0
+    code, out, _ = run(capsys, server, "upsert", "cities", "--csv", str(EXAMPLES / "cities.csv"))
+    assert code == 0 and "12 new" in out
+
+    code, out, _ = run(
+        capsys,
+        server,
+        "arithmetic",
+        "cities",
+        "--json",
+        "-k",
+        "1",
+        "paris",
+        "-",
+        "lyon",
+        "+",
+        "milan",
+    )
+    assert code == 0, _
+    assert json.loads(out)[0]["id"] == "rome"
+
+    code, out, _ = run(capsys, server, "search", "cities", "--id", "marseille", "-k", "1", "--json")
+    assert json.loads(out)[0]["id"] == "lyon"
+
+    code, out, _ = run(capsys, server, "spaces")
+    assert code == 0 and "cities" in out.splitlines()[2] and "12" in out
+
+
+def test_upsert_from_npy_with_an_ids_file(capsys, server, tmp_path) -> None:
+    np.save(tmp_path / "v.npy", np.eye(4, dtype=np.float32))
+    (tmp_path / "ids.txt").write_text("n\ne\ns\nw\n")
+    run(capsys, server, "create", "compass", "--dim", "4", "--metric", "l2")
+    assert (
+        run(
+            capsys,
+            server,
+            "upsert",
+            "compass",
+            "--npy",
+            str(tmp_path / "v.npy"),
+            "--ids",
+            str(tmp_path / "ids.txt"),
+        )[0]
+        == 0
+    )
+    code, out, _ = run(capsys, server, "get", "compass", "s", "--json")
+    assert code == 0
+    assert json.loads(out) == [{"id": "s", "vector": [0.0, 0.0, 1.0, 0.0], "payload": None}]
+
+
+def test_errors_print_the_status_and_the_server_message(capsys, server) -> None:
+    code, _, err = run(capsys, server, "search", "nowhere", "--vector", "1,2")
+    assert code == 2
+    assert "NOT_FOUND" in err and "nowhere" in err
+
+
+def test_health_command_exits_zero_when_serving(capsys, server) -> None:
+    assert run(capsys, server, "health") == (0, "SERVING\n", "")
+
+
+@pytest.mark.parametrize(
+    ("expression", "terms"),
+    [
+        (["king", "-", "man", "+", "woman"], [(1.0, "king"), (-1.0, "man"), (1.0, "woman")]),
+        (["king", "-man", "+woman"], [(1.0, "king"), (-1.0, "man"), (1.0, "woman")]),
+        (["2*paris", "-", "0.5*lyon"], [(2.0, "paris"), (-0.5, "lyon")]),
+    ],
+)
+def test_arithmetic_expressions_parse_into_weighted_terms(expression, terms) -> None:
+    from semspace.cli.inputs import parse_expression
+
+    assert parse_expression(expression) == terms

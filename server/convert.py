@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import numpy as np
 
 from semspace.artifact import Metric
 from semspace.server.arithmetic import Method
 from semspace.server.errors import InvalidArgument
-from semspace.server.space import Neighbors, Space, Target
+from semspace.server.models import decode_images
+from semspace.server.space import Neighbors, Pixels, Space, Target, Text
 from semspace.v1 import semspace_pb2 as pb
 from semspace.vectors import pack, unpack
 
@@ -68,7 +70,15 @@ def target_from_pb(message: pb.Query | pb.Term, dim: int, field: str) -> Target:
         return message.id
     if which == "vector":
         return single_vector(message.vector, dim, f"{field}.vector")
-    raise InvalidArgument(f"{field}: set either id or vector")
+    if which == "text":
+        return Text(message.text)
+    if which == "image":
+        return Pixels(decode_images([message.image], f"{field}.image")[0])
+    raise InvalidArgument(f"{field}: set one of id, vector, text or image")
+
+
+def targets_from_pb(messages: Sequence[pb.Query | pb.Term], dim: int, field: str) -> list[Target]:
+    return [target_from_pb(m, dim, f"{field}[{i}]") for i, m in enumerate(messages)]
 
 
 def neighbors_to_pb(neighbors: Neighbors, dim: int) -> pb.Neighbors:
@@ -98,5 +108,5 @@ def space_info(space: Space) -> pb.SpaceInfo:
         producer=f"{manifest.producer.name} {manifest.producer.version}".strip(),
         manifest_json=json.dumps(summary),
         index=space.index.kind,
-        embed_inputs=[],
+        embed_inputs=list(space.model.inputs),
     )

@@ -13,6 +13,7 @@ from semspace.artifact import ArtifactError, Metric, discover, load_artifact
 from semspace.server.errors import AlreadyExists, FailedPrecondition, NotFound, Unavailable
 from semspace.server.index import build_index
 from semspace.server.journal import USER_KIND, Journal, empty_manifest, write_snapshot
+from semspace.server.models import load_model
 from semspace.server.settings import ServerSettings
 from semspace.server.space import Space
 from semspace.server.wal import WAL_FILE, replay
@@ -53,10 +54,16 @@ class SpaceRegistry:
         manifest = artifact.manifest
         if manifest.name != directory.name:
             raise ArtifactError(f"manifest names '{manifest.name}' but lies in '{directory.name}'")
+        if manifest.kind != USER_KIND:
+            space = Space(
+                manifest,
+                build_index("flat", manifest.dim, manifest.metric),
+                model=load_model(manifest, directory),
+            )
+            space.load_rows(artifact)
+            return space
         space = Space(manifest, build_index("flat", manifest.dim, manifest.metric))
         space.load_rows(artifact)
-        if manifest.kind != USER_KIND:
-            return space
         replayed = 0
         for record in replay(directory / WAL_FILE, manifest.dim):
             space.replay(record)

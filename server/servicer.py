@@ -5,7 +5,8 @@ from __future__ import annotations
 import grpc
 
 from semspace.server import convert
-from semspace.server.errors import InvalidArgument, Unimplemented, maps_errors
+from semspace.server.errors import InvalidArgument, maps_errors
+from semspace.server.model_servicer import ModelRpcs
 from semspace.server.registry import SpaceRegistry
 from semspace.server.settings import ServerSettings
 from semspace.server.validation import (
@@ -20,7 +21,7 @@ from semspace.v1 import semspace_pb2 as pb
 from semspace.v1 import semspace_pb2_grpc as pb_grpc
 
 
-class SemspaceServicer(pb_grpc.SemspaceServicer):
+class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
     def __init__(self, registry: SpaceRegistry, settings: ServerSettings) -> None:
         self.registry = registry
         self.limits = settings
@@ -85,10 +86,7 @@ class SemspaceServicer(pb_grpc.SemspaceServicer):
         check_count(len(request.queries), "queries", self.limits.max_queries)
         k = check_k(request.k if request.HasField("k") else None, self.limits.max_k)
         dim = space.manifest.dim
-        queries = [
-            convert.target_from_pb(query, dim, f"queries[{i}]")
-            for i, query in enumerate(request.queries)
-        ]
+        queries = convert.targets_from_pb(request.queries, dim, "queries")
         results = space.search(
             queries,
             k,
@@ -109,9 +107,7 @@ class SemspaceServicer(pb_grpc.SemspaceServicer):
         weights = [
             check_weight(t.weight, f"terms[{i}].weight") for i, t in enumerate(request.terms)
         ]
-        targets = [
-            convert.target_from_pb(term, dim, f"terms[{i}]") for i, term in enumerate(request.terms)
-        ]
+        targets = convert.targets_from_pb(request.terms, dim, "terms")
         neighbors, query = space.arithmetic(
             weights,
             targets,
@@ -125,12 +121,4 @@ class SemspaceServicer(pb_grpc.SemspaceServicer):
         return pb.ArithmeticResponse(
             neighbors=convert.neighbors_to_pb(neighbors, dim),
             query=convert.vectors_to_pb(query[None, :], dim),
-        )
-
-    @maps_errors
-    def Embed(self, request: pb.EmbedRequest, context: grpc.ServicerContext):
-        space = self.registry.get(check_space_name(request.space))
-        raise Unimplemented(
-            f"space '{space.name}' ({space.manifest.kind}) has no model to embed raw inputs; "
-            "send vectors to Search instead"
         )

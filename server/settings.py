@@ -30,6 +30,7 @@ class ServerSettings(BaseSettings):
     max_queries: int = Field(1024, ge=1, description="Queries in one Search.")
     max_points: int = Field(100_000, ge=1, description="Ids or vectors in one Upsert/Get/Delete.")
     max_terms: int = Field(32, ge=1, description="Terms in one Arithmetic.")
+    max_images: int = Field(256, ge=1, description="Images in one Sample/Interpolate/Decode.")
     max_dim: int = Field(65_536, ge=1, description="Largest dimension of a new space.")
     max_payload_bytes: int = Field(65_536, ge=2, description="Largest JSON payload of one point.")
     grace_seconds: float = Field(10.0, ge=0, description="Drain time for in-flight calls on stop.")

@@ -17,12 +17,28 @@ from semspace.server.arithmetic import Method, cosmul_scores, top_k, weighted_su
 from semspace.server.errors import FailedPrecondition, InvalidArgument, NotFound
 from semspace.server.index import VectorIndex
 from semspace.server.journal import Journal
+from semspace.server.models import SpaceModel
 from semspace.server.rwlock import ReadWriteLock
 from semspace.server.wal import WalRecord
 from semspace.vectors import VectorError, as_matrix, check_finite, unit_rows
 
-# A query or an arithmetic term: the id of a stored point, or a vector.
-Target = str | np.ndarray
+
+@dataclass(frozen=True)
+class Text:
+    """Raw text, embedded by the space's model."""
+
+    value: str
+
+
+@dataclass(frozen=True)
+class Pixels:
+    """One greyscale image (height, width), uint8 or floats in [0, 1], for the space's model."""
+
+    image: np.ndarray
+
+
+# A query, an arithmetic term or an item to compare: a stored point's id, a vector, raw input.
+Target = str | np.ndarray | Text | Pixels
 
 
 @dataclass(frozen=True)
@@ -35,11 +51,17 @@ class Neighbors:
 
 class Space:
     def __init__(
-        self, manifest: SpaceManifest, index: VectorIndex, *, journal: Journal | None = None
+        self,
+        manifest: SpaceManifest,
+        index: VectorIndex,
+        *,
+        journal: Journal | None = None,
+        model: SpaceModel | None = None,
     ) -> None:
         self.manifest = manifest
         self.index = index
         self.journal = journal
+        self.model = model or SpaceModel(manifest)
         self.lock = ReadWriteLock()
         self._row_ids: list[str | None] = []
         self._rows: dict[str, int] = {}
@@ -212,6 +234,43 @@ class Space:
         best = top_k(scores, k, allowed)
         return self._neighbors(scores[best], labels[best], set(), k, with_vectors, with_payloads)
 
+    def embed(
+        self, texts: Sequence[str], images: np.ndarray, field: str
+    ) -> tuple[np.ndarray, list[bool]]:
+        """Vectors of texts then images as the space stores them (unit length in cosine spaces),
+        and per text whether a word of it was composed from subword pieces."""
+        parts, composed = [], []
+        if len(texts):
+            vectors, composed = self.model.embed_texts(texts, f"{field}.texts")
+            parts.append(self._prepare(vectors, f"{field}.texts"))
+        if len(images):
+            parts.append(self._prepare(self.model.embed_images(images, field), f"{field}.images"))
+        return np.concatenate(parts) if parts else np.empty((0, self.manifest.dim)), composed
+
+    def resolve(self, targets: Sequence[Target], field: str) -> np.ndarray:
+        """Vectors of ids, vectors and raw inputs alike, as the space stores them."""
+        with self.lock.read():
+            return self._resolve(targets, field)[0]
+
+    def similarity(self, a: Sequence[Target], b: Sequence[Target]) -> np.ndarray:
+        """Cosine similarity of each pair a[i], b[i]."""
+        if len(a) != len(b):
+            raise InvalidArgument(f"a, b: {len(a)} and {len(b)} items; pairs need equal counts")
+        with self.lock.read():
+            left = unit_rows(self._resolve(a, "a")[0], "a")
+            right = unit_rows(self._resolve(b, "b")[0], "b")
+        return np.einsum("ij,ij->i", left, right)
+
+    def doesnt_match(self, items: Sequence[Target]) -> tuple[int, np.ndarray]:
+        """The item least similar to the mean direction of all (gensim's doesnt_match)."""
+        if len(items) < 3:
+            raise InvalidArgument(f"items: {len(items)} given; the odd one out needs at least 3")
+        with self.lock.read():
+            unit = unit_rows(self._resolve(items, "items")[0], "items")
+        mean = unit_rows(unit.mean(axis=0, keepdims=True), "items (mean)")[0]
+        scores = unit @ mean
+        return int(np.argmin(scores)), scores
+
     # -- helpers --------------------------------------------------------------------------
 
     def _prepare(self, vectors: np.ndarray, field: str) -> np.ndarray:
@@ -250,9 +309,17 @@ class Space:
                 row = self._row_of(target, f"{field}[{position}].id")
                 matrix[position] = self.index.reconstruct(np.array([row]))[0]
                 rows.append(row)
+                continue
+            if isinstance(target, Text):
+                name = f"{field}[{position}].text"
+                vector = self.model.embed_texts([target.value], name)[0]
+            elif isinstance(target, Pixels):
+                name = f"{field}[{position}].image"
+                vector = self.model.embed_images(target.image[None], name)
             else:
-                matrix[position] = self._prepare(target, f"{field}[{position}].vector")[0]
-                rows.append(None)
+                name, vector = f"{field}[{position}].vector", target
+            matrix[position] = self._prepare(vector, name)[0]
+            rows.append(None)
         return matrix, rows
 
     def _neighbors(

@@ -162,7 +162,7 @@ CASES = [
         "Search",
         pb.SearchRequest(space="s", queries=[pb.Query()]),
         Code.INVALID_ARGUMENT,
-        ["queries[0]", "id or vector"],
+        ["queries[0]", "one of id, vector, text or image"],
     ),
     (
         "Search",
@@ -257,7 +257,7 @@ CASES = [
         Code.INVALID_ARGUMENT,
         ["method"],
     ),
-    ("Embed", pb.EmbedRequest(space="s", texts=["hello"]), Code.UNIMPLEMENTED, ["'s'", "no model"]),
+    ("Embed", pb.EmbedRequest(space="s", texts=["hello"]), Code.UNIMPLEMENTED, ["'s'", "cannot embed text"]),
 ]
 
 

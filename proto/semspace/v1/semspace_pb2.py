@@ -24,17 +24,19 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1asemspace/v1/semspace.proto\x12\x0bsemspace.v1\"$\n\x07Vectors\x12\x0b\n\x03\x64im\x18\x01 \x01(\r\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\"\xee\x01\n\tSpaceInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x0b\n\x03\x64im\x18\x03 \x01(\r\x12#\n\x06metric\x18\x04 \x01(\x0e\x32\x13.semspace.v1.Metric\x12\r\n\x05\x63ount\x18\x05 \x01(\x04\x12\x10\n\x08writable\x18\x06 \x01(\x08\x12\x0f\n\x07\x63reated\x18\x07 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x08 \x01(\t\x12\x10\n\x08producer\x18\t \x01(\t\x12\x15\n\rmanifest_json\x18\n \x01(\t\x12\r\n\x05index\x18\x0b \x01(\t\x12\x14\n\x0c\x65mbed_inputs\x18\x0c \x03(\t\"\x13\n\x11ListSpacesRequest\"<\n\x12ListSpacesResponse\x12&\n\x06spaces\x18\x01 \x03(\x0b\x32\x16.semspace.v1.SpaceInfo\" \n\x0fGetSpaceRequest\x12\r\n\x05space\x18\x01 \x01(\t\"9\n\x10GetSpaceResponse\x12%\n\x05space\x18\x01 \x01(\x0b\x32\x16.semspace.v1.SpaceInfo\"j\n\x12\x43reateSpaceRequest\x12\r\n\x05space\x18\x01 \x01(\t\x12\x0b\n\x03\x64im\x18\x02 \x01(\r\x12#\n\x06metric\x18\x03 \x01(\x0e\x32\x13.semspace.v1.Metric\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\"<\n\x13\x43reateSpaceResponse\x12%\n\x05space\x18\x01 \x01(\x0b\x32\x16.semspace.v1.SpaceInfo\"!\n\x10\x44ropSpaceRequest\x12\r\n\x05space\x18\x01 \x01(\t\"\x13\n\x11\x44ropSpaceResponse\"i\n\rUpsertRequest\x12\r\n\x05space\x18\x01 \x01(\t\x12\x0b\n\x03ids\x18\x02 \x03(\t\x12%\n\x07vectors\x18\x03 \x01(\x0b\x32\x14.semspace.v1.Vectors\x12\x15\n\rpayloads_json\x18\x04 \x03(\t\"B\n\x0eUpsertResponse\x12\x10\n\x08inserted\x18\x01 \x01(\r\x12\x0f\n\x07updated\x18\x02 \x01(\r\x12\r\n\x05\x63ount\x18\x03 \x01(\x04\"+\n\rDeleteRequest\x12\r\n\x05space\x18\x01 \x01(\t\x12\x0b\n\x03ids\x18\x02 \x03(\t\"E\n\x0e\x44\x65leteResponse\x12\x0f\n\x07\x64\x65leted\x18\x01 \x01(\r\x12\x13\n\x0bmissing_ids\x18\x02 \x03(\t\x12\r\n\x05\x63ount\x18\x03 \x01(\x04\"?\n\nGetRequest\x12\r\n\x05space\x18\x01 \x01(\t\x12\x0b\n\x03ids\x18\x02 \x03(\t\x12\x15\n\rwith_payloads\x18\x03 \x01(\x08\"X\n\x0bGetResponse\x12\x0b\n\x03ids\x18\x01 \x03(\t\x12%\n\x07vectors\x18\x02 \x01(\x0b\x32\x14.semspace.v1.Vectors\x12\x15\n\rpayloads_json\x18\x03 \x03(\t\"1\n\x05Query\x12\x0c\n\x02id\x18\x01 \x01(\tH\x00\x12\x10\n\x06vector\x18\x02 \x01(\x0cH\x00\x42\x08\n\x06target\"\xb6\x01\n\rSearchRequest\x12\r\n\x05space\x18\x01 \x01(\t\x12#\n\x07queries\x18\x02 \x03(\x0b\x32\x12.semspace.v1.Query\x12\x0e\n\x01k\x18\x03 \x01(\x05H\x00\x88\x01\x01\x12\x13\n\x0b\x65xclude_ids\x18\x04 \x03(\t\x12\x14\n\x0cwith_vectors\x18\x05 \x01(\x08\x12\x15\n\rwith_payloads\x18\x06 \x01(\x08\x12\x19\n\x11include_query_ids\x18\x07 \x01(\x08\x42\x04\n\x02_k\"f\n\tNeighbors\x12\x0b\n\x03ids\x18\x01 \x03(\t\x12\x0e\n\x06scores\x18\x02 \x03(\x02\x12%\n\x07vectors\x18\x03 \x01(\x0b\x32\x14.semspace.v1.Vectors\x12\x15\n\rpayloads_json\x18\x04 \x03(\t\"9\n\x0eSearchResponse\x12\'\n\x07results\x18\x01 \x03(\x0b\x32\x16.semspace.v1.Neighbors\"@\n\x04Term\x12\x0e\n\x06weight\x18\x01 \x01(\x02\x12\x0c\n\x02id\x18\x02 \x01(\tH\x00\x12\x10\n\x06vector\x18\x03 \x01(\x0cH\x00\x42\x08\n\x06target\"\xe3\x01\n\x11\x41rithmeticRequest\x12\r\n\x05space\x18\x01 \x01(\t\x12 \n\x05terms\x18\x02 \x03(\x0b\x32\x11.semspace.v1.Term\x12-\n\x06method\x18\x03 \x01(\x0e\x32\x1d.semspace.v1.ArithmeticMethod\x12\x0e\n\x01k\x18\x04 \x01(\x05H\x00\x88\x01\x01\x12\x16\n\x0einclude_inputs\x18\x05 \x01(\x08\x12\x13\n\x0b\x65xclude_ids\x18\x06 \x03(\t\x12\x14\n\x0cwith_vectors\x18\x07 \x01(\x08\x12\x15\n\rwith_payloads\x18\x08 \x01(\x08\x42\x04\n\x02_k\"d\n\x12\x41rithmeticResponse\x12)\n\tneighbors\x18\x01 \x01(\x0b\x32\x16.semspace.v1.Neighbors\x12#\n\x05query\x18\x02 \x01(\x0b\x32\x14.semspace.v1.Vectors\"<\n\x0c\x45mbedRequest\x12\r\n\x05space\x18\x01 \x01(\t\x12\r\n\x05texts\x18\x02 \x03(\t\x12\x0e\n\x06images\x18\x03 \x03(\x0c\"6\n\rEmbedResponse\x12%\n\x07vectors\x18\x01 \x01(\x0b\x32\x14.semspace.v1.Vectors*\\\n\x06Metric\x12\x16\n\x12METRIC_UNSPECIFIED\x10\x00\x12\x11\n\rMETRIC_COSINE\x10\x01\x12\r\n\tMETRIC_L2\x10\x02\x12\x18\n\x14METRIC_INNER_PRODUCT\x10\x03*s\n\x10\x41rithmeticMethod\x12!\n\x1d\x41RITHMETIC_METHOD_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x41RITHMETIC_METHOD_COS_ADD\x10\x01\x12\x1d\n\x19\x41RITHMETIC_METHOD_COS_MUL\x10\x02\x32\xd2\x05\n\x08Semspace\x12M\n\nListSpaces\x12\x1e.semspace.v1.ListSpacesRequest\x1a\x1f.semspace.v1.ListSpacesResponse\x12G\n\x08GetSpace\x12\x1c.semspace.v1.GetSpaceRequest\x1a\x1d.semspace.v1.GetSpaceResponse\x12P\n\x0b\x43reateSpace\x12\x1f.semspace.v1.CreateSpaceRequest\x1a .semspace.v1.CreateSpaceResponse\x12J\n\tDropSpace\x12\x1d.semspace.v1.DropSpaceRequest\x1a\x1e.semspace.v1.DropSpaceResponse\x12\x41\n\x06Upsert\x12\x1a.semspace.v1.UpsertRequest\x1a\x1b.semspace.v1.UpsertResponse\x12\x41\n\x06\x44\x65lete\x12\x1a.semspace.v1.DeleteRequest\x1a\x1b.semspace.v1.DeleteResponse\x12\x38\n\x03Get\x12\x17.semspace.v1.GetRequest\x1a\x18.semspace.v1.GetResponse\x12\x41\n\x06Search\x12\x1a.semspace.v1.SearchRequest\x1a\x1b.semspace.v1.SearchResponse\x12M\n\nArithmetic\x12\x1e.semspace.v1.ArithmeticRequest\x1a\x1f.semspace.v1.ArithmeticResponse\x12>\n\x05\x45mbed\x12\x19.semspace.v1.EmbedRequest\x1a\x1a.semspace.v1.EmbedResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1asemspace/v1/semspace.proto\x12\x0bsemspace.v1\"$\n\x07Vectors\x12\x0b\n\x03\x64im\x18\x01 \x01(\r\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\"\xee\x01\n\tSpaceInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x0b\n\x03\x64im\x18\x03 \x01(\r\x12#\n\x06metric\x18\x04 \x01(\x0e\x32\x13.semspace.v1.Metric\x12\r\n\x05\x63ount\x18\x05 \x01(\x04\x12\x10\n\x08writable\x18\x06 \x01(\x08\x12\x0f\n\x07\x63reated\x18\x07 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x08 \x01(\t\x12\x10\n\x08producer\x18\t \x01(\t\x12\x15\n\rmanifest_json\x18\n \x01(\t\x12\r\n\x05index\x18\x0b \x01(\t\x12\x14\n\x0c\x65mbed_inputs\x18\x0c \x03(\t\"\x13\n\x11ListSpacesRequest\"<\n\x12ListSpacesResponse\x12&\n\x06spaces\x18\x01 \x03(\x0b\x32\x16.semspace.v1.SpaceInfo\" \n\x0fGetSpaceRequest\x12\r\n\x05space\x18\x01 \x01(\t\"9\n\x10GetSpaceResponse\x12%\n\x05space\x18\x01 \x01(\x0b\x32\x16.semspace.v1.SpaceInfo\"j\n\x12\x43reateSpaceRequest\x12\r\n\x05space\x18\x01 \x01(\t\x12\x0b\n\x03\x64im\x18\x02 \x01(\r\x12#\n\x06metric\x18\x03 \x01(\x0e\x32\x13.semspace.v1.Metric\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\"<\n\x13\x43reateSpaceResponse\x12%\n\x05space\x18\x01 \x01(\x0b\x32\x16.semspace.v1.SpaceInfo\"!\n\x10\x44ropSpaceRequest\x12\r\n\x05space\x18\x01 \x01(\t\"\x13\n\x11\x44ropSpaceResponse\"i\n\rUpsertRequest\x12\r\n\x05space\x18\x01 \x01(\t\x12\x0b\n\x03ids\x18\x02 \x03(\t\x12%\n\x07vectors\x18\x03 \x01(\x0b\x32\x14.semspace.v1.Vectors\x12\x15\n\rpayloads_json\x18\x04 \x03(\t\"B\n\x0eUpsertResponse\x12\x10\n\x08inserted\x18\x01 \x01(\r\x12\x0f\n\x07updated\x18\x02 \x01(\r\x12\r\n\x05\x63ount\x18\x03 \x01(\x04\"+\n\rDeleteRequest\x12\r\n\x05space\x18\x01 \x01(\t\x12\x0b\n\x03ids\x18\x02 \x03(\t\"E\n\x0e\x44\x65leteResponse\x12\x0f\n\x07\x64\x65leted\x18\x01 \x01(\r\x12\x13\n\x0bmissing_ids\x18\x02 \x03(\t\x12\r\n\x05\x63ount\x18\x03 \x01(\x04\"?\n\nGetRequest\x12\r\n\x05space\x18\x01 \x01(\t\x12\x0b\n\x03ids\x18\x02 \x03(\t\x12\x15\n\rwith_payloads\x18\x03 \x01(\x08\"X\n\x0bGetResponse\x12\x0b\n\x03ids\x18\x01 \x03(\t\x12%\n\x07vectors\x18\x02 \x01(\x0b\x32\x14.semspace.v1.Vectors\x12\x15\n\rpayloads_json\x18\x03 \x03(\t\"R\n\x05Query\x12\x0c\n\x02id\x18\x01 \x01(\tH\x00\x12\x10\n\x06vector\x18\x02 \x01(\x0cH\x00\x12\x0e\n\x04text\x18\x03 \x01(\tH\x00\x12\x0f\n\x05image\x18\x04 \x01(\x0cH\x00\x42\x08\n\x06target\"\xb6\x01\n\rSearchRequest\x12\r\n\x05space\x18\x01 \x01(\t\x12#\n\x07queries\x18\x02 \x03(\x0b\x32\x12.semspace.v1.Query\x12\x0e\n\x01k\x18\x03 \x01(\x05H\x00\x88\x01\x01\x12\x13\n\x0b\x65xclude_ids\x18\x04 \x03(\t\x12\x14\n\x0cwith_vectors\x18\x05 \x01(\x08\x12\x15\n\rwith_payloads\x18\x06 \x01(\x08\x12\x19\n\x11include_query_ids\x18\x07 \x01(\x08\x42\x04\n\x02_k\"f\n\tNeighbors\x12\x0b\n\x03ids\x18\x01 \x03(\t\x12\x0e\n\x06scores\x18\x02 \x03(\x02\x12%\n\x07vectors\x18\x03 \x01(\x0b\x32\x14.semspace.v1.Vectors\x12\x15\n\rpayloads_json\x18\x04 \x03(\t\"9\n\x0eSearchResponse\x12\'\n\x07results\x18\x01 \x03(\x0b\x32\x16.semspace.v1.Neighbors\"a\n\x04Term\x12\x0e\n\x06weight\x18\x01 \x01(\x02\x12\x0c\n\x02id\x18\x02 \x01(\tH\x00\x12\x10\n\x06vector\x18\x03 \x01(\x0cH\x00\x12\x0e\n\x04text\x18\x04 \x01(\tH\x00\x12\x0f\n\x05image\x18\x05 \x01(\x0cH\x00\x42\x08\n\x06target\"\xe3\x01\n\x11\x41rithmeticRequest\x12\r\n\x05space\x18\x01 \x01(\t\x12 \n\x05terms\x18\x02 \x03(\x0b\x32\x11.semspace.v1.Term\x12-\n\x06method\x18\x03 \x01(\x0e\x32\x1d.semspace.v1.ArithmeticMethod\x12\x0e\n\x01k\x18\x04 \x01(\x05H\x00\x88\x01\x01\x12\x16\n\x0einclude_inputs\x18\x05 \x01(\x08\x12\x13\n\x0b\x65xclude_ids\x18\x06 \x03(\t\x12\x14\n\x0cwith_vectors\x18\x07 \x01(\x08\x12\x15\n\rwith_payloads\x18\x08 \x01(\x08\x42\x04\n\x02_k\"d\n\x12\x41rithmeticResponse\x12)\n\tneighbors\x18\x01 \x01(\x0b\x32\x16.semspace.v1.Neighbors\x12#\n\x05query\x18\x02 \x01(\x0b\x32\x14.semspace.v1.Vectors\"b\n\x0c\x45mbedRequest\x12\r\n\x05space\x18\x01 \x01(\t\x12\r\n\x05texts\x18\x02 \x03(\t\x12\x0e\n\x06images\x18\x03 \x03(\x0c\x12$\n\x06pixels\x18\x04 \x01(\x0b\x32\x14.semspace.v1.Vectors\"H\n\rEmbedResponse\x12%\n\x07vectors\x18\x01 \x01(\x0b\x32\x14.semspace.v1.Vectors\x12\x10\n\x08\x63omposed\x18\x02 \x03(\x08\"Q\n\x0fTokenizeRequest\x12\r\n\x05space\x18\x01 \x01(\t\x12\r\n\x05texts\x18\x02 \x03(\t\x12\x0f\n\x07\x61\x64\x64_sos\x18\x03 \x01(\x08\x12\x0f\n\x07\x61\x64\x64_eos\x18\x04 \x01(\x08\"%\n\x06Tokens\x12\x0e\n\x06pieces\x18\x01 \x03(\t\x12\x0b\n\x03ids\x18\x02 \x03(\x05\"w\n\x10TokenizeResponse\x12#\n\x06tokens\x18\x01 \x03(\x0b\x32\x13.semspace.v1.Tokens\x12\x0e\n\x06pad_id\x18\x02 \x01(\x05\x12\x0e\n\x06unk_id\x18\x03 \x01(\x05\x12\x0e\n\x06sos_id\x18\x04 \x01(\x05\x12\x0e\n\x06\x65os_id\x18\x05 \x01(\x05\"`\n\x11SimilarityRequest\x12\r\n\x05space\x18\x01 \x01(\t\x12\x1d\n\x01\x61\x18\x02 \x03(\x0b\x32\x12.semspace.v1.Query\x12\x1d\n\x01\x62\x18\x03 \x03(\x0b\x32\x12.semspace.v1.Query\"$\n\x12SimilarityResponse\x12\x0e\n\x06scores\x18\x01 \x03(\x02\"F\n\x12\x44oesntMatchRequest\x12\r\n\x05space\x18\x01 \x01(\t\x12!\n\x05items\x18\x02 \x03(\x0b\x32\x12.semspace.v1.Query\"4\n\x13\x44oesntMatchResponse\x12\r\n\x05index\x18\x01 \x01(\r\x12\x0e\n\x06scores\x18\x02 \x03(\x02\"D\n\x0eImagesResponse\x12\x0b\n\x03png\x18\x01 \x03(\x0c\x12%\n\x07latents\x18\x02 \x01(\x0b\x32\x14.semspace.v1.Vectors\"E\n\rDecodeRequest\x12\r\n\x05space\x18\x01 \x01(\t\x12%\n\x07latents\x18\x02 \x01(\x0b\x32\x14.semspace.v1.Vectors\"Y\n\x12ReconstructRequest\x12\r\n\x05space\x18\x01 \x01(\t\x12\x0e\n\x06images\x18\x02 \x03(\x0c\x12$\n\x06pixels\x18\x03 \x01(\x0b\x32\x14.semspace.v1.Vectors\"B\n\rSampleRequest\x12\r\n\x05space\x18\x01 \x01(\t\x12\x0e\n\x01n\x18\x02 \x01(\x05H\x00\x88\x01\x01\x12\x0c\n\x04seed\x18\x03 \x01(\x04\x42\x04\n\x02_n\"\xb3\x01\n\x12InterpolateRequest\x12\r\n\x05space\x18\x01 \x01(\t\x12!\n\x05start\x18\x02 \x01(\x0b\x32\x12.semspace.v1.Query\x12\x1f\n\x03\x65nd\x18\x03 \x01(\x0b\x32\x12.semspace.v1.Query\x12\x12\n\x05steps\x18\x04 \x01(\x05H\x00\x88\x01\x01\x12,\n\x04path\x18\x05 \x01(\x0e\x32\x1e.semspace.v1.InterpolationPathB\x08\n\x06_steps*\\\n\x06Metric\x12\x16\n\x12METRIC_UNSPECIFIED\x10\x00\x12\x11\n\rMETRIC_COSINE\x10\x01\x12\r\n\tMETRIC_L2\x10\x02\x12\x18\n\x14METRIC_INNER_PRODUCT\x10\x03*s\n\x10\x41rithmeticMethod\x12!\n\x1d\x41RITHMETIC_METHOD_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x41RITHMETIC_METHOD_COS_ADD\x10\x01\x12\x1d\n\x19\x41RITHMETIC_METHOD_COS_MUL\x10\x02*x\n\x11InterpolationPath\x12\"\n\x1eINTERPOLATION_PATH_UNSPECIFIED\x10\x00\x12\x1d\n\x19INTERPOLATION_PATH_LINEAR\x10\x01\x12 \n\x1cINTERPOLATION_PATH_SPHERICAL\x10\x02\x32\xdc\t\n\x08Semspace\x12M\n\nListSpaces\x12\x1e.semspace.v1.ListSpacesRequest\x1a\x1f.semspace.v1.ListSpacesResponse\x12G\n\x08GetSpace\x12\x1c.semspace.v1.GetSpaceRequest\x1a\x1d.semspace.v1.GetSpaceResponse\x12P\n\x0b\x43reateSpace\x12\x1f.semspace.v1.CreateSpaceRequest\x1a .semspace.v1.CreateSpaceResponse\x12J\n\tDropSpace\x12\x1d.semspace.v1.DropSpaceRequest\x1a\x1e.semspace.v1.DropSpaceResponse\x12\x41\n\x06Upsert\x12\x1a.semspace.v1.UpsertRequest\x1a\x1b.semspace.v1.UpsertResponse\x12\x41\n\x06\x44\x65lete\x12\x1a.semspace.v1.DeleteRequest\x1a\x1b.semspace.v1.DeleteResponse\x12\x38\n\x03Get\x12\x17.semspace.v1.GetRequest\x1a\x18.semspace.v1.GetResponse\x12\x41\n\x06Search\x12\x1a.semspace.v1.SearchRequest\x1a\x1b.semspace.v1.SearchResponse\x12M\n\nArithmetic\x12\x1e.semspace.v1.ArithmeticRequest\x1a\x1f.semspace.v1.ArithmeticResponse\x12>\n\x05\x45mbed\x12\x19.semspace.v1.EmbedRequest\x1a\x1a.semspace.v1.EmbedResponse\x12G\n\x08Tokenize\x12\x1c.semspace.v1.TokenizeRequest\x1a\x1d.semspace.v1.TokenizeResponse\x12M\n\nSimilarity\x12\x1e.semspace.v1.SimilarityRequest\x1a\x1f.semspace.v1.SimilarityResponse\x12P\n\x0b\x44oesntMatch\x12\x1f.semspace.v1.DoesntMatchRequest\x1a .semspace.v1.DoesntMatchResponse\x12\x41\n\x06\x44\x65\x63ode\x12\x1a.semspace.v1.DecodeRequest\x1a\x1b.semspace.v1.ImagesResponse\x12K\n\x0bReconstruct\x12\x1f.semspace.v1.ReconstructRequest\x1a\x1b.semspace.v1.ImagesResponse\x12\x41\n\x06Sample\x12\x1a.semspace.v1.SampleRequest\x1a\x1b.semspace.v1.ImagesResponse\x12K\n\x0bInterpolate\x12\x1f.semspace.v1.InterpolateRequest\x1a\x1b.semspace.v1.ImagesResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'semspace.v1.semspace_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_METRIC']._serialized_start=2085
-  _globals['_METRIC']._serialized_end=2177
-  _globals['_ARITHMETICMETHOD']._serialized_start=2179
-  _globals['_ARITHMETICMETHOD']._serialized_end=2294
+  _globals['_METRIC']._serialized_start=3194
+  _globals['_METRIC']._serialized_end=3286
+  _globals['_ARITHMETICMETHOD']._serialized_start=3288
+  _globals['_ARITHMETICMETHOD']._serialized_end=3403
+  _globals['_INTERPOLATIONPATH']._serialized_start=3405
+  _globals['_INTERPOLATIONPATH']._serialized_end=3525
   _globals['_VECTORS']._serialized_start=43
   _globals['_VECTORS']._serialized_end=79
   _globals['_SPACEINFO']._serialized_start=82
@@ -68,23 +70,47 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETRESPONSE']._serialized_start=1080
   _globals['_GETRESPONSE']._serialized_end=1168
   _globals['_QUERY']._serialized_start=1170
-  _globals['_QUERY']._serialized_end=1219
-  _globals['_SEARCHREQUEST']._serialized_start=1222
-  _globals['_SEARCHREQUEST']._serialized_end=1404
-  _globals['_NEIGHBORS']._serialized_start=1406
-  _globals['_NEIGHBORS']._serialized_end=1508
-  _globals['_SEARCHRESPONSE']._serialized_start=1510
-  _globals['_SEARCHRESPONSE']._serialized_end=1567
-  _globals['_TERM']._serialized_start=1569
-  _globals['_TERM']._serialized_end=1633
-  _globals['_ARITHMETICREQUEST']._serialized_start=1636
-  _globals['_ARITHMETICREQUEST']._serialized_end=1863
-  _globals['_ARITHMETICRESPONSE']._serialized_start=1865
-  _globals['_ARITHMETICRESPONSE']._serialized_end=1965
-  _globals['_EMBEDREQUEST']._serialized_start=1967
-  _globals['_EMBEDREQUEST']._serialized_end=2027
-  _globals['_EMBEDRESPONSE']._serialized_start=2029
-  _globals['_EMBEDRESPONSE']._serialized_end=2083
-  _globals['_SEMSPACE']._serialized_start=2297
-  _globals['_SEMSPACE']._serialized_end=3019
+  _globals['_QUERY']._serialized_end=1252
+  _globals['_SEARCHREQUEST']._serialized_start=1255
+  _globals['_SEARCHREQUEST']._serialized_end=1437
+  _globals['_NEIGHBORS']._serialized_start=1439
+  _globals['_NEIGHBORS']._serialized_end=1541
+  _globals['_SEARCHRESPONSE']._serialized_start=1543
+  _globals['_SEARCHRESPONSE']._serialized_end=1600
+  _globals['_TERM']._serialized_start=1602
+  _globals['_TERM']._serialized_end=1699
+  _globals['_ARITHMETICREQUEST']._serialized_start=1702
+  _globals['_ARITHMETICREQUEST']._serialized_end=1929
+  _globals['_ARITHMETICRESPONSE']._serialized_start=1931
+  _globals['_ARITHMETICRESPONSE']._serialized_end=2031
+  _globals['_EMBEDREQUEST']._serialized_start=2033
+  _globals['_EMBEDREQUEST']._serialized_end=2131
+  _globals['_EMBEDRESPONSE']._serialized_start=2133
+  _globals['_EMBEDRESPONSE']._serialized_end=2205
+  _globals['_TOKENIZEREQUEST']._serialized_start=2207
+  _globals['_TOKENIZEREQUEST']._serialized_end=2288
+  _globals['_TOKENS']._serialized_start=2290
+  _globals['_TOKENS']._serialized_end=2327
+  _globals['_TOKENIZERESPONSE']._serialized_start=2329
+  _globals['_TOKENIZERESPONSE']._serialized_end=2448
+  _globals['_SIMILARITYREQUEST']._serialized_start=2450
+  _globals['_SIMILARITYREQUEST']._serialized_end=2546
+  _globals['_SIMILARITYRESPONSE']._serialized_start=2548
+  _globals['_SIMILARITYRESPONSE']._serialized_end=2584
+  _globals['_DOESNTMATCHREQUEST']._serialized_start=2586
+  _globals['_DOESNTMATCHREQUEST']._serialized_end=2656
+  _globals['_DOESNTMATCHRESPONSE']._serialized_start=2658
+  _globals['_DOESNTMATCHRESPONSE']._serialized_end=2710
+  _globals['_IMAGESRESPONSE']._serialized_start=2712
+  _globals['_IMAGESRESPONSE']._serialized_end=2780
+  _globals['_DECODEREQUEST']._serialized_start=2782
+  _globals['_DECODEREQUEST']._serialized_end=2851
+  _globals['_RECONSTRUCTREQUEST']._serialized_start=2853
+  _globals['_RECONSTRUCTREQUEST']._serialized_end=2942
+  _globals['_SAMPLEREQUEST']._serialized_start=2944
+  _globals['_SAMPLEREQUEST']._serialized_end=3010
+  _globals['_INTERPOLATEREQUEST']._serialized_start=3013
+  _globals['_INTERPOLATEREQUEST']._serialized_end=3192
+  _globals['_SEMSPACE']._serialized_start=3528
+  _globals['_SEMSPACE']._serialized_end=4772
 # @@protoc_insertion_point(module_scope)

@@ -19,6 +19,12 @@ class ArithmeticMethod(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ARITHMETIC_METHOD_UNSPECIFIED: _ClassVar[ArithmeticMethod]
     ARITHMETIC_METHOD_COS_ADD: _ClassVar[ArithmeticMethod]
     ARITHMETIC_METHOD_COS_MUL: _ClassVar[ArithmeticMethod]
+
+class InterpolationPath(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    INTERPOLATION_PATH_UNSPECIFIED: _ClassVar[InterpolationPath]
+    INTERPOLATION_PATH_LINEAR: _ClassVar[InterpolationPath]
+    INTERPOLATION_PATH_SPHERICAL: _ClassVar[InterpolationPath]
 METRIC_UNSPECIFIED: Metric
 METRIC_COSINE: Metric
 METRIC_L2: Metric
@@ -26,6 +32,9 @@ METRIC_INNER_PRODUCT: Metric
 ARITHMETIC_METHOD_UNSPECIFIED: ArithmeticMethod
 ARITHMETIC_METHOD_COS_ADD: ArithmeticMethod
 ARITHMETIC_METHOD_COS_MUL: ArithmeticMethod
+INTERPOLATION_PATH_UNSPECIFIED: InterpolationPath
+INTERPOLATION_PATH_LINEAR: InterpolationPath
+INTERPOLATION_PATH_SPHERICAL: InterpolationPath
 
 class Vectors(_message.Message):
     __slots__ = ("dim", "data")
@@ -174,12 +183,16 @@ class GetResponse(_message.Message):
     def __init__(self, ids: _Optional[_Iterable[str]] = ..., vectors: _Optional[_Union[Vectors, _Mapping]] = ..., payloads_json: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Query(_message.Message):
-    __slots__ = ("id", "vector")
+    __slots__ = ("id", "vector", "text", "image")
     ID_FIELD_NUMBER: _ClassVar[int]
     VECTOR_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_FIELD_NUMBER: _ClassVar[int]
     id: str
     vector: bytes
-    def __init__(self, id: _Optional[str] = ..., vector: _Optional[bytes] = ...) -> None: ...
+    text: str
+    image: bytes
+    def __init__(self, id: _Optional[str] = ..., vector: _Optional[bytes] = ..., text: _Optional[str] = ..., image: _Optional[bytes] = ...) -> None: ...
 
 class SearchRequest(_message.Message):
     __slots__ = ("space", "queries", "k", "exclude_ids", "with_vectors", "with_payloads", "include_query_ids")
@@ -218,14 +231,18 @@ class SearchResponse(_message.Message):
     def __init__(self, results: _Optional[_Iterable[_Union[Neighbors, _Mapping]]] = ...) -> None: ...
 
 class Term(_message.Message):
-    __slots__ = ("weight", "id", "vector")
+    __slots__ = ("weight", "id", "vector", "text", "image")
     WEIGHT_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
     VECTOR_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_FIELD_NUMBER: _ClassVar[int]
     weight: float
     id: str
     vector: bytes
-    def __init__(self, weight: _Optional[float] = ..., id: _Optional[str] = ..., vector: _Optional[bytes] = ...) -> None: ...
+    text: str
+    image: bytes
+    def __init__(self, weight: _Optional[float] = ..., id: _Optional[str] = ..., vector: _Optional[bytes] = ..., text: _Optional[str] = ..., image: _Optional[bytes] = ...) -> None: ...
 
 class ArithmeticRequest(_message.Message):
     __slots__ = ("space", "terms", "method", "k", "include_inputs", "exclude_ids", "with_vectors", "with_payloads")
@@ -256,17 +273,137 @@ class ArithmeticResponse(_message.Message):
     def __init__(self, neighbors: _Optional[_Union[Neighbors, _Mapping]] = ..., query: _Optional[_Union[Vectors, _Mapping]] = ...) -> None: ...
 
 class EmbedRequest(_message.Message):
-    __slots__ = ("space", "texts", "images")
+    __slots__ = ("space", "texts", "images", "pixels")
     SPACE_FIELD_NUMBER: _ClassVar[int]
     TEXTS_FIELD_NUMBER: _ClassVar[int]
     IMAGES_FIELD_NUMBER: _ClassVar[int]
+    PIXELS_FIELD_NUMBER: _ClassVar[int]
     space: str
     texts: _containers.RepeatedScalarFieldContainer[str]
     images: _containers.RepeatedScalarFieldContainer[bytes]
-    def __init__(self, space: _Optional[str] = ..., texts: _Optional[_Iterable[str]] = ..., images: _Optional[_Iterable[bytes]] = ...) -> None: ...
+    pixels: Vectors
+    def __init__(self, space: _Optional[str] = ..., texts: _Optional[_Iterable[str]] = ..., images: _Optional[_Iterable[bytes]] = ..., pixels: _Optional[_Union[Vectors, _Mapping]] = ...) -> None: ...
 
 class EmbedResponse(_message.Message):
-    __slots__ = ("vectors",)
+    __slots__ = ("vectors", "composed")
     VECTORS_FIELD_NUMBER: _ClassVar[int]
+    COMPOSED_FIELD_NUMBER: _ClassVar[int]
     vectors: Vectors
-    def __init__(self, vectors: _Optional[_Union[Vectors, _Mapping]] = ...) -> None: ...
+    composed: _containers.RepeatedScalarFieldContainer[bool]
+    def __init__(self, vectors: _Optional[_Union[Vectors, _Mapping]] = ..., composed: _Optional[_Iterable[bool]] = ...) -> None: ...
+
+class TokenizeRequest(_message.Message):
+    __slots__ = ("space", "texts", "add_sos", "add_eos")
+    SPACE_FIELD_NUMBER: _ClassVar[int]
+    TEXTS_FIELD_NUMBER: _ClassVar[int]
+    ADD_SOS_FIELD_NUMBER: _ClassVar[int]
+    ADD_EOS_FIELD_NUMBER: _ClassVar[int]
+    space: str
+    texts: _containers.RepeatedScalarFieldContainer[str]
+    add_sos: bool
+    add_eos: bool
+    def __init__(self, space: _Optional[str] = ..., texts: _Optional[_Iterable[str]] = ..., add_sos: _Optional[bool] = ..., add_eos: _Optional[bool] = ...) -> None: ...
+
+class Tokens(_message.Message):
+    __slots__ = ("pieces", "ids")
+    PIECES_FIELD_NUMBER: _ClassVar[int]
+    IDS_FIELD_NUMBER: _ClassVar[int]
+    pieces: _containers.RepeatedScalarFieldContainer[str]
+    ids: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, pieces: _Optional[_Iterable[str]] = ..., ids: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class TokenizeResponse(_message.Message):
+    __slots__ = ("tokens", "pad_id", "unk_id", "sos_id", "eos_id")
+    TOKENS_FIELD_NUMBER: _ClassVar[int]
+    PAD_ID_FIELD_NUMBER: _ClassVar[int]
+    UNK_ID_FIELD_NUMBER: _ClassVar[int]
+    SOS_ID_FIELD_NUMBER: _ClassVar[int]
+    EOS_ID_FIELD_NUMBER: _ClassVar[int]
+    tokens: _containers.RepeatedCompositeFieldContainer[Tokens]
+    pad_id: int
+    unk_id: int
+    sos_id: int
+    eos_id: int
+    def __init__(self, tokens: _Optional[_Iterable[_Union[Tokens, _Mapping]]] = ..., pad_id: _Optional[int] = ..., unk_id: _Optional[int] = ..., sos_id: _Optional[int] = ..., eos_id: _Optional[int] = ...) -> None: ...
+
+class SimilarityRequest(_message.Message):
+    __slots__ = ("space", "a", "b")
+    SPACE_FIELD_NUMBER: _ClassVar[int]
+    A_FIELD_NUMBER: _ClassVar[int]
+    B_FIELD_NUMBER: _ClassVar[int]
+    space: str
+    a: _containers.RepeatedCompositeFieldContainer[Query]
+    b: _containers.RepeatedCompositeFieldContainer[Query]
+    def __init__(self, space: _Optional[str] = ..., a: _Optional[_Iterable[_Union[Query, _Mapping]]] = ..., b: _Optional[_Iterable[_Union[Query, _Mapping]]] = ...) -> None: ...
+
+class SimilarityResponse(_message.Message):
+    __slots__ = ("scores",)
+    SCORES_FIELD_NUMBER: _ClassVar[int]
+    scores: _containers.RepeatedScalarFieldContainer[float]
+    def __init__(self, scores: _Optional[_Iterable[float]] = ...) -> None: ...
+
+class DoesntMatchRequest(_message.Message):
+    __slots__ = ("space", "items")
+    SPACE_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    space: str
+    items: _containers.RepeatedCompositeFieldContainer[Query]
+    def __init__(self, space: _Optional[str] = ..., items: _Optional[_Iterable[_Union[Query, _Mapping]]] = ...) -> None: ...
+
+class DoesntMatchResponse(_message.Message):
+    __slots__ = ("index", "scores")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    SCORES_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    scores: _containers.RepeatedScalarFieldContainer[float]
+    def __init__(self, index: _Optional[int] = ..., scores: _Optional[_Iterable[float]] = ...) -> None: ...
+
+class ImagesResponse(_message.Message):
+    __slots__ = ("png", "latents")
+    PNG_FIELD_NUMBER: _ClassVar[int]
+    LATENTS_FIELD_NUMBER: _ClassVar[int]
+    png: _containers.RepeatedScalarFieldContainer[bytes]
+    latents: Vectors
+    def __init__(self, png: _Optional[_Iterable[bytes]] = ..., latents: _Optional[_Union[Vectors, _Mapping]] = ...) -> None: ...
+
+class DecodeRequest(_message.Message):
+    __slots__ = ("space", "latents")
+    SPACE_FIELD_NUMBER: _ClassVar[int]
+    LATENTS_FIELD_NUMBER: _ClassVar[int]
+    space: str
+    latents: Vectors
+    def __init__(self, space: _Optional[str] = ..., latents: _Optional[_Union[Vectors, _Mapping]] = ...) -> None: ...
+
+class ReconstructRequest(_message.Message):
+    __slots__ = ("space", "images", "pixels")
+    SPACE_FIELD_NUMBER: _ClassVar[int]
+    IMAGES_FIELD_NUMBER: _ClassVar[int]
+    PIXELS_FIELD_NUMBER: _ClassVar[int]
+    space: str
+    images: _containers.RepeatedScalarFieldContainer[bytes]
+    pixels: Vectors
+    def __init__(self, space: _Optional[str] = ..., images: _Optional[_Iterable[bytes]] = ..., pixels: _Optional[_Union[Vectors, _Mapping]] = ...) -> None: ...
+
+class SampleRequest(_message.Message):
+    __slots__ = ("space", "n", "seed")
+    SPACE_FIELD_NUMBER: _ClassVar[int]
+    N_FIELD_NUMBER: _ClassVar[int]
+    SEED_FIELD_NUMBER: _ClassVar[int]
+    space: str
+    n: int
+    seed: int
+    def __init__(self, space: _Optional[str] = ..., n: _Optional[int] = ..., seed: _Optional[int] = ...) -> None: ...
+
+class InterpolateRequest(_message.Message):
+    __slots__ = ("space", "start", "end", "steps", "path")
+    SPACE_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    STEPS_FIELD_NUMBER: _ClassVar[int]
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    space: str
+    start: Query
+    end: Query
+    steps: int
+    path: InterpolationPath
+    def __init__(self, space: _Optional[str] = ..., start: _Optional[_Union[Query, _Mapping]] = ..., end: _Optional[_Union[Query, _Mapping]] = ..., steps: _Optional[int] = ..., path: _Optional[_Union[InterpolationPath, str]] = ...) -> None: ...

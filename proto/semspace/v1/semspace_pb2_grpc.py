@@ -84,6 +84,41 @@ class SemspaceStub:
                 request_serializer=semspace_dot_v1_dot_semspace__pb2.EmbedRequest.SerializeToString,
                 response_deserializer=semspace_dot_v1_dot_semspace__pb2.EmbedResponse.FromString,
                 _registered_method=True)
+        self.Tokenize = channel.unary_unary(
+                '/semspace.v1.Semspace/Tokenize',
+                request_serializer=semspace_dot_v1_dot_semspace__pb2.TokenizeRequest.SerializeToString,
+                response_deserializer=semspace_dot_v1_dot_semspace__pb2.TokenizeResponse.FromString,
+                _registered_method=True)
+        self.Similarity = channel.unary_unary(
+                '/semspace.v1.Semspace/Similarity',
+                request_serializer=semspace_dot_v1_dot_semspace__pb2.SimilarityRequest.SerializeToString,
+                response_deserializer=semspace_dot_v1_dot_semspace__pb2.SimilarityResponse.FromString,
+                _registered_method=True)
+        self.DoesntMatch = channel.unary_unary(
+                '/semspace.v1.Semspace/DoesntMatch',
+                request_serializer=semspace_dot_v1_dot_semspace__pb2.DoesntMatchRequest.SerializeToString,
+                response_deserializer=semspace_dot_v1_dot_semspace__pb2.DoesntMatchResponse.FromString,
+                _registered_method=True)
+        self.Decode = channel.unary_unary(
+                '/semspace.v1.Semspace/Decode',
+                request_serializer=semspace_dot_v1_dot_semspace__pb2.DecodeRequest.SerializeToString,
+                response_deserializer=semspace_dot_v1_dot_semspace__pb2.ImagesResponse.FromString,
+                _registered_method=True)
+        self.Reconstruct = channel.unary_unary(
+                '/semspace.v1.Semspace/Reconstruct',
+                request_serializer=semspace_dot_v1_dot_semspace__pb2.ReconstructRequest.SerializeToString,
+                response_deserializer=semspace_dot_v1_dot_semspace__pb2.ImagesResponse.FromString,
+                _registered_method=True)
+        self.Sample = channel.unary_unary(
+                '/semspace.v1.Semspace/Sample',
+                request_serializer=semspace_dot_v1_dot_semspace__pb2.SampleRequest.SerializeToString,
+                response_deserializer=semspace_dot_v1_dot_semspace__pb2.ImagesResponse.FromString,
+                _registered_method=True)
+        self.Interpolate = channel.unary_unary(
+                '/semspace.v1.Semspace/Interpolate',
+                request_serializer=semspace_dot_v1_dot_semspace__pb2.InterpolateRequest.SerializeToString,
+                response_deserializer=semspace_dot_v1_dot_semspace__pb2.ImagesResponse.FromString,
+                _registered_method=True)
 
 
 class SemspaceServicer:
@@ -161,6 +196,56 @@ class SemspaceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Tokenize(self, request, context):
+        """Word spaces: the BPE pieces and ids of texts, optionally with <s> / </s>.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Similarity(self, request, context):
+        """Cosine similarity of pairs of items (ids, texts, images or vectors).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DoesntMatch(self, request, context):
+        """The item that fits least with the others: the one farthest from their mean
+        direction (as gensim's doesnt_match).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Decode(self, request, context):
+        """Image spaces with a decoder (autoencoder, VAE): latents to PNG images.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Reconstruct(self, request, context):
+        """Image spaces with a decoder: encode then decode images.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Sample(self, request, context):
+        """VAE spaces: images decoded from latents drawn from the prior N(0, I).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Interpolate(self, request, context):
+        """Image spaces with a decoder: a walk between two items in latent space.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SemspaceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -213,6 +298,41 @@ def add_SemspaceServicer_to_server(servicer, server):
                     servicer.Embed,
                     request_deserializer=semspace_dot_v1_dot_semspace__pb2.EmbedRequest.FromString,
                     response_serializer=semspace_dot_v1_dot_semspace__pb2.EmbedResponse.SerializeToString,
+            ),
+            'Tokenize': grpc.unary_unary_rpc_method_handler(
+                    servicer.Tokenize,
+                    request_deserializer=semspace_dot_v1_dot_semspace__pb2.TokenizeRequest.FromString,
+                    response_serializer=semspace_dot_v1_dot_semspace__pb2.TokenizeResponse.SerializeToString,
+            ),
+            'Similarity': grpc.unary_unary_rpc_method_handler(
+                    servicer.Similarity,
+                    request_deserializer=semspace_dot_v1_dot_semspace__pb2.SimilarityRequest.FromString,
+                    response_serializer=semspace_dot_v1_dot_semspace__pb2.SimilarityResponse.SerializeToString,
+            ),
+            'DoesntMatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.DoesntMatch,
+                    request_deserializer=semspace_dot_v1_dot_semspace__pb2.DoesntMatchRequest.FromString,
+                    response_serializer=semspace_dot_v1_dot_semspace__pb2.DoesntMatchResponse.SerializeToString,
+            ),
+            'Decode': grpc.unary_unary_rpc_method_handler(
+                    servicer.Decode,
+                    request_deserializer=semspace_dot_v1_dot_semspace__pb2.DecodeRequest.FromString,
+                    response_serializer=semspace_dot_v1_dot_semspace__pb2.ImagesResponse.SerializeToString,
+            ),
+            'Reconstruct': grpc.unary_unary_rpc_method_handler(
+                    servicer.Reconstruct,
+                    request_deserializer=semspace_dot_v1_dot_semspace__pb2.ReconstructRequest.FromString,
+                    response_serializer=semspace_dot_v1_dot_semspace__pb2.ImagesResponse.SerializeToString,
+            ),
+            'Sample': grpc.unary_unary_rpc_method_handler(
+                    servicer.Sample,
+                    request_deserializer=semspace_dot_v1_dot_semspace__pb2.SampleRequest.FromString,
+                    response_serializer=semspace_dot_v1_dot_semspace__pb2.ImagesResponse.SerializeToString,
+            ),
+            'Interpolate': grpc.unary_unary_rpc_method_handler(
+                    servicer.Interpolate,
+                    request_deserializer=semspace_dot_v1_dot_semspace__pb2.InterpolateRequest.FromString,
+                    response_serializer=semspace_dot_v1_dot_semspace__pb2.ImagesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -485,6 +605,195 @@ class Semspace:
             '/semspace.v1.Semspace/Embed',
             semspace_dot_v1_dot_semspace__pb2.EmbedRequest.SerializeToString,
             semspace_dot_v1_dot_semspace__pb2.EmbedResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Tokenize(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/semspace.v1.Semspace/Tokenize',
+            semspace_dot_v1_dot_semspace__pb2.TokenizeRequest.SerializeToString,
+            semspace_dot_v1_dot_semspace__pb2.TokenizeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Similarity(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/semspace.v1.Semspace/Similarity',
+            semspace_dot_v1_dot_semspace__pb2.SimilarityRequest.SerializeToString,
+            semspace_dot_v1_dot_semspace__pb2.SimilarityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DoesntMatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/semspace.v1.Semspace/DoesntMatch',
+            semspace_dot_v1_dot_semspace__pb2.DoesntMatchRequest.SerializeToString,
+            semspace_dot_v1_dot_semspace__pb2.DoesntMatchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Decode(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/semspace.v1.Semspace/Decode',
+            semspace_dot_v1_dot_semspace__pb2.DecodeRequest.SerializeToString,
+            semspace_dot_v1_dot_semspace__pb2.ImagesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Reconstruct(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/semspace.v1.Semspace/Reconstruct',
+            semspace_dot_v1_dot_semspace__pb2.ReconstructRequest.SerializeToString,
+            semspace_dot_v1_dot_semspace__pb2.ImagesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Sample(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/semspace.v1.Semspace/Sample',
+            semspace_dot_v1_dot_semspace__pb2.SampleRequest.SerializeToString,
+            semspace_dot_v1_dot_semspace__pb2.ImagesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Interpolate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/semspace.v1.Semspace/Interpolate',
+            semspace_dot_v1_dot_semspace__pb2.InterpolateRequest.SerializeToString,
+            semspace_dot_v1_dot_semspace__pb2.ImagesResponse.FromString,
             options,
             channel_credentials,
             insecure,

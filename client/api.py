@@ -16,9 +16,13 @@ from semspace.client.operations import Payload, Target
 from semspace.client.types import (
     ArithmeticResult,
     DeleteResult,
+    Embeddings,
+    Images,
     Neighbors,
+    OddOneOut,
     Points,
     SpaceInfo,
+    Tokens,
     UpsertResult,
 )
 
@@ -165,10 +169,71 @@ class SpaceApi:
         texts: Sequence[str] = (),
         images: Sequence[bytes] = (),
         *,
+        pixels: Any = None,
         timeout: float | None = None,
-    ) -> np.ndarray:
-        """Vectors of raw inputs, computed by the space's model."""
-        return self._run(ops.embed(space, texts, images), timeout)
+    ) -> Embeddings:
+        """Vectors of raw inputs by the space's model: texts (any Unicode; unknown words are
+        composed from subword pieces), encoded images, or raw pixel arrays (n, h, w)."""
+        return self._run(ops.embed(space, texts, images, pixels), timeout)
+
+    def tokenize(
+        self,
+        space: str,
+        texts: Sequence[str],
+        *,
+        add_sos: bool = False,
+        add_eos: bool = False,
+        timeout: float | None = None,
+    ) -> list[Tokens]:
+        """BPE pieces and ids of each text, with <s> / </s> when asked."""
+        return self._run(ops.tokenize(space, texts, add_sos, add_eos), timeout)
+
+    def similarity(
+        self, space: str, a: Target, b: Target, *, timeout: float | None = None
+    ) -> float:
+        """Cosine similarity of two items (ids, vectors, Text or Image)."""
+        name, request, parse = ops.similarity(space, [a], [b])
+        return self._run((name, request, lambda r: float(parse(r)[0])), timeout)
+
+    def doesnt_match(
+        self, space: str, items: Sequence[Target], *, timeout: float | None = None
+    ) -> OddOneOut:
+        """The item that fits least with the others."""
+        return self._run(ops.doesnt_match(space, items), timeout)
+
+    def decode(self, space: str, latents: Any, *, timeout: float | None = None) -> Images:
+        """Images of latent vectors (autoencoder and VAE spaces)."""
+        return self._run(ops.decode(space, latents), timeout)
+
+    def reconstruct(
+        self,
+        space: str,
+        images: Sequence[bytes] = (),
+        *,
+        pixels: Any = None,
+        timeout: float | None = None,
+    ) -> Images:
+        return self._run(ops.reconstruct(space, images, pixels), timeout)
+
+    def sample(
+        self, space: str, n: int | None = None, *, seed: int = 0, timeout: float | None = None
+    ) -> Images:
+        """n new images from the space's prior; the same seed gives the same images."""
+        return self._run(ops.sample(space, n, seed), timeout)
+
+    def interpolate(
+        self,
+        space: str,
+        start: Target,
+        end: Target,
+        steps: int | None = None,
+        *,
+        path: str | None = None,
+        timeout: float | None = None,
+    ) -> Images:
+        """A walk from start to end (images, ids or latents), ends included; path "linear" or
+        "spherical" (default: spherical for VAE spaces, else linear)."""
+        return self._run(ops.interpolate(space, start, end, steps, path), timeout)
 
     def health(self, *, timeout: float | None = None) -> str:
         """The server's grpc.health.v1 status: "SERVING", "NOT_SERVING", ..."""

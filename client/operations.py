@@ -12,9 +12,15 @@ import numpy as np
 from semspace.client.types import (
     ArithmeticResult,
     DeleteResult,
+    Embeddings,
+    Image,
+    Images,
     Neighbors,
+    OddOneOut,
     Points,
     SpaceInfo,
+    Text,
+    Tokens,
     UpsertResult,
 )
 from semspace.v1 import semspace_pb2 as pb
@@ -23,8 +29,8 @@ from semspace.vectors import as_matrix, pack, unpack
 T = TypeVar("T")
 Operation = tuple[str, Any, Callable[[Any], T]]
 
-# A query or arithmetic term: a point id, or a vector (any 1-D array-like of floats).
-Target = str | Sequence[float] | np.ndarray
+# A query, term or item: a point id, a vector (any 1-D array-like of floats), or raw input.
+Target = str | Sequence[float] | np.ndarray | Text | Image
 Payload = dict[str, Any] | None
 
 METRICS = {"cosine": pb.METRIC_COSINE, "l2": pb.METRIC_L2, "ip": pb.METRIC_INNER_PRODUCT}
@@ -36,16 +42,38 @@ def _vector_bytes(target: Sequence[float] | np.ndarray) -> bytes:
     return np.asarray(target, dtype="<f4").reshape(-1).tobytes()
 
 
-def _query(target: Target) -> pb.Query:
+def _target(target: Target) -> dict[str, Any]:
     if isinstance(target, str):
-        return pb.Query(id=target)
-    return pb.Query(vector=_vector_bytes(target))
+        return {"id": target}
+    if isinstance(target, Text):
+        return {"text": target.value}
+    if isinstance(target, Image):
+        return {"image": target.data}
+    return {"vector": _vector_bytes(target)}
+
+
+def _query(target: Target) -> pb.Query:
+    return pb.Query(**_target(target))
 
 
 def _term(weight: float, target: Target) -> pb.Term:
-    if isinstance(target, str):
-        return pb.Term(weight=weight, id=target)
-    return pb.Term(weight=weight, vector=_vector_bytes(target))
+    return pb.Term(weight=weight, **_target(target))
+
+
+def _pixels(pixels: Any) -> pb.Vectors | None:
+    """uint8 (0..255) or float (0..1) images (n, h, w) -> rows of floats in [0, 1]."""
+    if pixels is None:
+        return None
+    array = np.asarray(pixels)
+    scaled = array.astype(np.float32) / 255.0 if array.dtype == np.uint8 else array
+    dim, data = pack(np.asarray(scaled, dtype=np.float32).reshape(len(array), -1))
+    return pb.Vectors(dim=dim, data=data)
+
+
+def _images(message: pb.ImagesResponse) -> Images:
+    return Images(
+        png=list(message.png), latents=_matrix(message.latents) if message.latents.data else None
+    )
 
 
 def _matrix(message: pb.Vectors) -> np.ndarray:
@@ -190,9 +218,67 @@ def arithmetic(
     )
 
 
-def embed(space: str, texts: Sequence[str], images: Sequence[bytes]) -> Operation[np.ndarray]:
-    request = pb.EmbedRequest(space=space, texts=list(texts), images=list(images))
-    return "Embed", request, lambda r: _matrix(r.vectors)
+def embed(
+    space: str, texts: Sequence[str], images: Sequence[bytes], pixels: Any
+) -> Operation[Embeddings]:
+    request = pb.EmbedRequest(
+        space=space, texts=list(texts), images=list(images), pixels=_pixels(pixels)
+    )
+    return "Embed", request, lambda r: Embeddings(_matrix(r.vectors), list(r.composed))
+
+
+def tokenize(
+    space: str, texts: Sequence[str], add_sos: bool, add_eos: bool
+) -> Operation[list[Tokens]]:
+    request = pb.TokenizeRequest(space=space, texts=list(texts), add_sos=add_sos, add_eos=add_eos)
+    return "Tokenize", request, lambda r: [Tokens(list(t.pieces), list(t.ids)) for t in r.tokens]
+
+
+def similarity(space: str, a: Sequence[Target], b: Sequence[Target]) -> Operation[np.ndarray]:
+    request = pb.SimilarityRequest(space=space, a=[_query(x) for x in a], b=[_query(x) for x in b])
+    return "Similarity", request, lambda r: np.asarray(r.scores, dtype=np.float32)
+
+
+def doesnt_match(space: str, items: Sequence[Target]) -> Operation[OddOneOut]:
+    request = pb.DoesntMatchRequest(space=space, items=[_query(x) for x in items])
+    return (
+        "DoesntMatch",
+        request,
+        lambda r: OddOneOut(r.index, items[r.index], np.asarray(r.scores, dtype=np.float32)),
+    )
+
+
+def decode(space: str, latents: Any) -> Operation[Images]:
+    dim, data = pack(as_matrix(latents))
+    request = pb.DecodeRequest(space=space, latents=pb.Vectors(dim=dim, data=data))
+    return "Decode", request, _images
+
+
+def reconstruct(space: str, images: Sequence[bytes], pixels: Any) -> Operation[Images]:
+    request = pb.ReconstructRequest(space=space, images=list(images), pixels=_pixels(pixels))
+    return "Reconstruct", request, _images
+
+
+def sample(space: str, n: int | None, seed: int) -> Operation[Images]:
+    return "Sample", pb.SampleRequest(space=space, n=n, seed=seed), _images
+
+
+PATHS = {
+    None: pb.INTERPOLATION_PATH_UNSPECIFIED,
+    "linear": pb.INTERPOLATION_PATH_LINEAR,
+    "spherical": pb.INTERPOLATION_PATH_SPHERICAL,
+}
+
+
+def interpolate(
+    space: str, start: Target, end: Target, steps: int | None, path: str | None
+) -> Operation[Images]:
+    if path not in PATHS:
+        raise ValueError(f"path must be 'linear', 'spherical' or None, got {path!r}")
+    request = pb.InterpolateRequest(
+        space=space, start=_query(start), end=_query(end), steps=steps, path=PATHS[path]
+    )
+    return "Interpolate", request, _images
 
 
 def signed_terms(

@@ -68,3 +68,51 @@ class DeleteResult:
 class ArithmeticResult:
     neighbors: Neighbors
     query: np.ndarray  # the 3CosAdd combination, reusable in search()
+
+
+@dataclass(frozen=True)
+class Text:
+    """Raw text as a query, term or item: the space's model embeds it (word spaces)."""
+
+    value: str
+
+
+@dataclass(frozen=True)
+class Image:
+    """An encoded image (PNG/JPEG bytes) as a query, term or item (image spaces)."""
+
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Embeddings:
+    vectors: np.ndarray
+    composed: list[bool]  # per text: a word was missing from the vocabulary and built from pieces
+
+
+@dataclass(frozen=True)
+class Tokens:
+    pieces: list[str]
+    ids: list[int]
+
+
+@dataclass(frozen=True)
+class Images:
+    """Decoded images as PNG bytes, uint8 arrays (n, h, w) when Pillow is installed, and latents."""
+
+    png: list[bytes]
+    latents: np.ndarray | None = None
+
+    def arrays(self) -> np.ndarray:
+        import io
+
+        from PIL import Image as PILImage
+
+        return np.stack([np.asarray(PILImage.open(io.BytesIO(data))) for data in self.png])
+
+
+@dataclass(frozen=True)
+class OddOneOut:
+    index: int
+    item: object
+    scores: np.ndarray

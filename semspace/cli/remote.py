@@ -7,9 +7,10 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+from semspace.cli import model_commands
 from semspace.cli.inputs import parse_expression, parse_vector, read_csv_points, read_npy_points
 from semspace.cli.output import emit
-from semspace.client import Client, Neighbors
+from semspace.client import Client, Image, Neighbors, Text
 
 
 def _client(args: argparse.Namespace) -> Client:
@@ -96,7 +97,15 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    query: Any = args.id if args.id is not None else parse_vector(args.vector)
+    query: Any
+    if args.id is not None:
+        query = args.id
+    elif args.text is not None:
+        query = Text(args.text)
+    elif args.image is not None:
+        query = Image(args.image.read_bytes())
+    else:
+        query = parse_vector(args.vector)
     with _client(args) as client:
         neighbors = client.search(args.space, query, args.k, with_payloads=True)
     _emit_neighbors(args, neighbors)
@@ -166,12 +175,14 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("ids", nargs="+")
     p.set_defaults(func=cmd_delete)
     p = commands.add_parser(
-        "search", parents=[json_flag], help="nearest neighbours of a point or a vector"
+        "search", parents=[json_flag], help="nearest neighbours of a point, vector, text or image"
     )
     p.add_argument("space")
     query = p.add_mutually_exclusive_group(required=True)
     query.add_argument("--id", help="search by a stored point's id")
     query.add_argument("--vector", help="comma- or space-separated components")
+    query.add_argument("--text", help="text embedded by the space's model (word spaces)")
+    query.add_argument("--image", type=Path, help="PNG/JPEG embedded by the model (image spaces)")
     p.add_argument("-k", type=int, default=10)
     p.set_defaults(func=cmd_search)
     p = commands.add_parser(
@@ -188,3 +199,4 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_arithmetic)
     p = commands.add_parser("health", help="exit 0 when the server reports SERVING")
     p.set_defaults(func=cmd_health)
+    model_commands.register(commands, json_flag)

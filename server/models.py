@@ -113,7 +113,9 @@ class WordSpaceModel(SpaceModel):
         return self.model.tokenize(text, add_sos=add_sos, add_eos=add_eos)
 
     def special_ids(self) -> dict[str, int]:
-        return self.model.special_ids()
+        from semspace.models.tokenizer import EOS_ID, PAD_ID, SOS_ID, UNK_ID
+
+        return {"pad": PAD_ID, "unk": UNK_ID, "sos": SOS_ID, "eos": EOS_ID}
 
 
 def load_model(manifest: SpaceManifest, directory: Path) -> SpaceModel:

@@ -26,7 +26,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_train_defaults(args: argparse.Namespace) -> int:
     from semspace.trainers.defaults import train_default_spaces
 
-    made = train_default_spaces(args.data_dir, args.artifacts_dir, allow_download=not args.offline)
+    try:
+        made = train_default_spaces(
+            args.data_dir, args.artifacts_dir, allow_download=not args.offline
+        )
+    except ModuleNotFoundError as error:
+        raise OSError(
+            f"training needs the trainers' dependencies ({error}): pip install 'semspace[train]'"
+        ) from None
     log.info("default spaces ready in %s: %s", args.artifacts_dir, ", ".join(made) or "none")
     return 0
 

@@ -232,6 +232,7 @@ def gram_features(maps: list[torch.Tensor]) -> torch.Tensor:
 
 
 def gram_feature_size(config: GramNetConfig) -> int:
+    """Length of the concatenated upper triangles before the projection."""
     channels = [config.classifier.channels[i] for i in config.layers]
     return sum(c * (c + 1) // 2 for c in channels)
 
@@ -257,6 +258,7 @@ class GramEmbedder(nn.Module):
         self.register_buffer("pca_components", torch.zeros(config.dim, size))
 
     def raw_features(self, x: torch.Tensor) -> torch.Tensor:
+        """Unprojected Gram features (n, D)."""
         maps = self.classifier.feature_maps(x)
         return gram_features([maps[i] for i in self.config.layers])
 

@@ -33,9 +33,9 @@ def fashion_dir() -> Path:
 @pytest.fixture(scope="session")
 def tiny_spaces(fashion_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """autoencoder, vae, cnn and gram spaces trained on the first 512 training images."""
-    from trainers.images.autoencoders import train_autoencoder, train_vae
-    from trainers.images.cnn import train_cnn
-    from trainers.images.config import AutoencoderConfig, CnnConfig, GramConfig, VaeConfig
+    from semspace.trainers.images.autoencoders import train_autoencoder, train_vae
+    from semspace.trainers.images.cnn import train_cnn
+    from semspace.trainers.images.config import AutoencoderConfig, CnnConfig, GramConfig, VaeConfig
 
     artifacts = tmp_path_factory.mktemp("artifacts")
     small = {"epochs": 2, "train_limit": TINY, "batch_size": 64}

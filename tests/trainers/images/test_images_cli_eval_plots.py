@@ -10,10 +10,10 @@ import pytest
 from PIL import Image
 
 from semspace.artifact import Metric, load_artifact
-from trainers.images.cli import DEFAULT_SPACES, register, train_default_spaces
-from trainers.images.evaluate import evaluate_space, knn_predict
-from trainers.images.idx import DatasetError
-from trainers.images.plots import plot_space
+from semspace.trainers.images.cli import DEFAULT_SPACES, register, train_default_spaces
+from semspace.trainers.images.evaluate import evaluate_space, knn_predict
+from semspace.trainers.images.idx import DatasetError
+from semspace.trainers.images.plots import plot_space
 
 
 def top_parser() -> argparse.ArgumentParser:
@@ -36,10 +36,12 @@ def test_knn_predict_votes_by_majority_and_breaks_ties_by_rank() -> None:
 
 def test_cli_flags_map_onto_the_vae_config(tmp_path: Path, fashion_dir: Path) -> None:
     args = top_parser().parse_args(
-        ["train", "vae", "--data-dir", str(fashion_dir), "--artifacts-dir", str(tmp_path),
-         "--epochs", "1", "--train-limit", "128", "--latent-dim", "3", "--beta", "0.5",
-         "--name", "cli-vae", "--seed", "7"]
-    )  # fmt: skip
+        [
+            *("train", "vae", "--offline", "--data-dir", str(fashion_dir)),
+            *("--artifacts-dir", str(tmp_path), "--epochs", "1", "--train-limit", "128"),
+            *("--latent-dim", "3", "--beta", "0.5", "--name", "cli-vae", "--seed", "7"),
+        ]
+    )
     assert args.func(args) == 0
     config = load_artifact(tmp_path / "cli-vae").manifest.producer.config
     assert config["net"]["latent_dim"] == 3 and config["beta"] == 0.5 and config["seed"] == 7
@@ -55,9 +57,11 @@ def test_cnn_command_names_the_gram_space_after_the_cnn_space() -> None:
 def test_evaluation_is_merged_into_the_manifest(
     tiny_spaces: dict[str, Path], fashion_dir: Path
 ) -> None:
-    figures = evaluate_space(tiny_spaces["vae"], fashion_dir)
+    figures = evaluate_space(tiny_spaces["vae"], fashion_dir, test_limit=2000)
     assert 0.1 < figures["knn5_accuracy"] <= 1.0
     assert figures["loss_per_image"] > figures["kl_per_image"] > 0
+    floor = figures["reconstruction_bce_floor_per_image"]
+    assert figures["reconstruction_bce_per_image"] > floor > 0
     stored = load_artifact(tiny_spaces["vae"]).manifest.evaluation
     assert stored["test"]["knn5_accuracy"] == figures["knn5_accuracy"]
     assert "training" in stored
@@ -66,7 +70,7 @@ def test_evaluation_is_merged_into_the_manifest(
 def test_cnn_evaluation_reports_classifier_accuracy(
     tiny_spaces: dict[str, Path], fashion_dir: Path
 ) -> None:
-    figures = evaluate_space(tiny_spaces["cnn"], fashion_dir)
+    figures = evaluate_space(tiny_spaces["cnn"], fashion_dir, test_limit=2000)
     assert 0.3 < figures["classifier_accuracy"] <= 1.0
     assert figures["metric"] == "cosine"
 
@@ -75,9 +79,19 @@ def test_plots_are_written_as_pngs(
     tiny_spaces: dict[str, Path], fashion_dir: Path, tmp_path: Path
 ) -> None:
     args = top_parser().parse_args(
-        ["plot", "images", "--space-dir", str(tiny_spaces["vae"]), str(tiny_spaces["cnn"]),
-         "--out", str(tmp_path), "--data-dir", str(fashion_dir)]
-    )  # fmt: skip
+        [
+            *(
+                "plot",
+                "images",
+                "--offline",
+                "--out",
+                str(tmp_path),
+                "--data-dir",
+                str(fashion_dir),
+            ),
+            *("--space-dir", str(tiny_spaces["vae"]), str(tiny_spaces["cnn"])),
+        ]
+    )
     assert args.func(args) == 0
     names = sorted(p.name for p in tmp_path.glob("*.png"))
     assert names == [

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from trainers.images.idx import (
+from semspace.trainers.images.idx import (
     DATASETS,
     DatasetError,
     dataset_spec,

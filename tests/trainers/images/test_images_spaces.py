@@ -10,7 +10,7 @@ import pytest
 
 from semspace.artifact import Metric, load_artifact
 from semspace.models.images import ImageModel, ImageModelError
-from trainers.images.idx import load_split
+from semspace.trainers.images.idx import load_split
 
 TINY = 512  # the conftest's tiny spaces hold the first 512 training images
 
@@ -50,6 +50,7 @@ def test_spaces_carry_config_metric_and_weights(tiny_spaces: dict[str, Path]) ->
     assert manifest.producer.config["train_limit"] == TINY
     assert any(f.path == "model.safetensors" for f in manifest.files)
     assert load_artifact(tiny_spaces["vae"]).manifest.metric == Metric.L2
+    assert load_artifact(tiny_spaces["gram"]).manifest.metric == Metric.L2
     payload = json.loads(load_artifact(tiny_spaces["gram"]).payloads[0])
     assert payload == {"label": 9, "class": "Ankle boot"}
 

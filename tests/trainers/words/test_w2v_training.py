@@ -1,0 +1,90 @@
+"""Skip-gram and CBOW learn planted structure; seeded runs are reproducible."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from semspace.trainers.words.corpus import encode_corpus
+from semspace.trainers.words.evaluate import unit
+from semspace.trainers.words.word2vec import Word2VecConfig, Word2VecTrainer
+
+GRID = 6  # as in conftest.planted_sentences
+
+
+def train(corpus: Path, **overrides: object) -> tuple[np.ndarray, dict[str, int]]:
+    encoded = encode_corpus(corpus, min_count=1)
+    settings = {"dim": 24, "window": 2, "sample": 0, "min_count": 1, "epochs": 4, "threads": 1}
+    config = Word2VecConfig.model_validate(settings | {"batch": 64} | overrides)
+    model, _ = Word2VecTrainer(config, encoded).train()
+    return unit(model.word_vectors()), encoded.vocab.index()
+
+
+def grid_rank(vectors: np.ndarray, index: dict[str, int], a: str, b: str, c: str, d: str) -> int:
+    """Rank of d among grid words for b - a + c (inputs excluded), 0 = best."""
+    grid = [f"w{x}{y}" for x in range(GRID) for y in range(GRID)]
+    candidates = [w for w in grid if w not in (a, b, c)]
+    query = vectors[index[b]] - vectors[index[a]] + vectors[index[c]]
+    scores = vectors[[index[w] for w in candidates]] @ query
+    return int((scores > scores[candidates.index(d)]).sum())
+
+
+@pytest.mark.parametrize("architecture", ["skipgram", "cbow"])
+def test_word2vec_learns_planted_rows_and_analogies(
+    planted_corpus: Path, architecture: str
+) -> None:
+    vectors, index = train(planted_corpus, architecture=architecture)
+    # Neighbours: the closest grid word to w{x}{y} shares its row or its column.
+    grid = [f"w{x}{y}" for x in range(GRID) for y in range(GRID)]
+    rows = vectors[[index[w] for w in grid]]
+    sims = rows @ rows.T
+    np.fill_diagonal(sims, -np.inf)
+    nearest = sims.argmax(axis=1)
+    shares = [grid[i][1] == grid[j][1] or grid[i][2] == grid[j][2] for i, j in enumerate(nearest)]
+    assert np.mean(shares) >= 0.9
+    # Analogies: w{x}{y} - w{x}{y'} + w{x'}{y'} = w{x'}{y}, ranked near the top of 33 candidates.
+    ranks = []
+    for x in range(GRID):
+        for y in range(GRID):
+            x2, y2 = (x + 2) % GRID, (y + 1) % GRID
+            ranks.append(
+                grid_rank(vectors, index, f"w{x}{y2}", f"w{x}{y}", f"w{x2}{y2}", f"w{x2}{y}")
+            )
+    assert np.median(ranks) <= 1
+    assert np.mean(np.array(ranks) == 0) >= 0.5
+
+
+def test_subword_mode_trains_words_and_pieces(planted_corpus: Path) -> None:
+    from semspace.trainers.words.windows import Bags
+
+    encoded = encode_corpus(planted_corpus, min_count=1)
+    v = len(encoded.vocab)
+    # Every word shares one extra "piece" row with the words of its first letter.
+    letters = sorted({w[0] for w in encoded.vocab.words})
+    items = np.array([[i, v + letters.index(w[0])] for i, w in enumerate(encoded.vocab.words)])
+    bags = Bags(np.arange(0, 2 * v + 1, 2), items.reshape(-1))
+    config = Word2VecConfig(
+        dim=16, window=2, sample=0, min_count=1, epochs=2, threads=1, subwords=True
+    )
+    model, _ = Word2VecTrainer(config, encoded, bags).train()
+    assert model.inputs.shape == (v + len(letters), 16)
+    assert np.isfinite(model.word_vectors()).all()
+
+
+def test_training_is_reproducible_for_one_thread(planted_corpus: Path) -> None:
+    first, _ = train(planted_corpus, epochs=1, seed=7)
+    second, _ = train(planted_corpus, epochs=1, seed=7)
+    third, _ = train(planted_corpus, epochs=1, seed=8)
+    np.testing.assert_array_equal(first, second)
+    assert not np.array_equal(first, third)
+
+
+def test_cuda_request_without_cuda_fails_clearly(planted_corpus: Path) -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    with pytest.raises(RuntimeError, match="cuda"):
+        Word2VecTrainer(Word2VecConfig(device="cuda"), encode_corpus(planted_corpus, min_count=1))

@@ -10,7 +10,7 @@ export SEMSPACE_DATA_DIR SEMSPACE_ARTIFACTS_DIR
 
 PROTO_SRC := $(wildcard proto/semspace/v1/*.proto)
 
-.PHONY: install serve test lint proto bench bench-search-latency clean
+.PHONY: install serve test lint proto bench bench-search-latency bench-w2v bench-images clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,10 +39,17 @@ proto: install
 	$(BIN)/python -m grpc_tools.protoc -I proto --python_out=proto --grpc_python_out=proto \
 		--pyi_out=proto $(PROTO_SRC)
 
-bench: bench-search-latency
+bench: bench-search-latency bench-w2v bench-images
 
 bench-search-latency: install
 	$(BIN)/python bench/search_latency.py
+
+bench-w2v: install
+	$(BIN)/pip install --quiet -e ".[bench]"
+	$(BIN)/python bench/bench_w2v.py
+
+bench-images: install
+	$(BIN)/python bench/images_eval.py --data-dir $(SEMSPACE_DATA_DIR) --artifacts-dir $(SEMSPACE_ARTIFACTS_DIR)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -143,6 +143,8 @@ class ArtifactWriter:
         self.name = name
         self.artifacts_dir.mkdir(parents=True, exist_ok=True)
         self.staging = Path(tempfile.mkdtemp(prefix=f".{name}.staging-", dir=self.artifacts_dir))
+        # mkdtemp makes it private (0700); a space is ordinary data, readable like its siblings.
+        self.staging.chmod(0o755)
 
     def finish(
         self,

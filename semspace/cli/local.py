@@ -76,3 +76,5 @@ def register(commands: argparse._SubParsersAction, data_dir: Path, artifacts_dir
             log.debug("trainer commands of %s unavailable: %s", module_name, error)
             continue
         module.register(train, evaluate, plot)
+        if hasattr(module, "register_io"):
+            module.register_io(commands)

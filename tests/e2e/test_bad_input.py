@@ -257,7 +257,12 @@ CASES = [
         Code.INVALID_ARGUMENT,
         ["method"],
     ),
-    ("Embed", pb.EmbedRequest(space="s", texts=["hello"]), Code.UNIMPLEMENTED, ["'s'", "cannot embed text"]),
+    (
+        "Embed",
+        pb.EmbedRequest(space="s", texts=["hello"]),
+        Code.UNIMPLEMENTED,
+        ["'s'", "cannot embed text"],
+    ),
 ]
 
 

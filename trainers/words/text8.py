@@ -25,12 +25,15 @@ def fetch_text8(data_dir: Path) -> Path:
     path = Path(data_dir) / "text8" / "text8.zip"
     if path.is_file():
         return path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".part")
     log.info("downloading text8 from %s (%d bytes)", URL, ZIP_BYTES)
+    partial = path.with_suffix(".part")
     try:
         with urllib.request.urlopen(URL, timeout=TIMEOUT_SECONDS) as response:
-            partial.write_bytes(response.read())
+            # Nothing touches the data dir until the bytes are here: a failed download leaves
+            # no trace, not even an empty folder.
+            data = response.read()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(data)
         check_text8_zip(partial)
     except (OSError, ValueError) as error:
         partial.unlink(missing_ok=True)

@@ -7,11 +7,11 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from semspace import __version__
 from semspace.cli import local, remote
 from semspace.client import SemspaceError
+from semspace.locations import default_artifacts_dir, default_data_dir
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,15 +28,6 @@ def build_parser() -> argparse.ArgumentParser:
     remote.register(commands)
     local.register(commands, default_data_dir(), default_artifacts_dir())
     return parser
-
-
-def default_data_dir() -> Path:
-    env = os.environ.get("SEMSPACE_DATA_DIR")
-    return Path(env) if env else Path.home() / ".cache" / "semspace" / "data"
-
-
-def default_artifacts_dir() -> Path:
-    return Path(os.environ.get("SEMSPACE_ARTIFACTS_DIR", "artifacts"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,18 +9,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 from pathlib import Path
 from typing import Any
+
+from semspace.locations import default_artifacts_dir, default_data_dir
 
 log = logging.getLogger(__name__)
 
 DEFAULT_SPACES = ("fashion-vae", "fashion-cnn", "fashion-gram")
-
-
-def default_dir(variable: str, fallback: Path) -> Path:
-    """The same defaults as the top-level CLI: the environment variable, else `fallback`."""
-    return Path(os.environ.get(variable) or fallback)
 
 
 def add_data_flags(parser: argparse.ArgumentParser) -> None:
@@ -28,7 +24,7 @@ def add_data_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir",
         type=Path,
-        default=default_dir("SEMSPACE_DATA_DIR", Path.home() / ".cache" / "semspace" / "data"),
+        default=default_data_dir(),
         help="holds <dataset>/*.gz (env SEMSPACE_DATA_DIR, else ~/.cache/semspace/data)",
     )
     parser.add_argument(
@@ -47,7 +43,7 @@ def add_training_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--artifacts-dir",
         type=Path,
-        default=default_dir("SEMSPACE_ARTIFACTS_DIR", Path("artifacts")),
+        default=default_artifacts_dir(),
         help="where the space is written (env SEMSPACE_ARTIFACTS_DIR, else ./artifacts)",
     )
     parser.add_argument("--name", help="space name (default: <fashion|mnist>-<model>)")

@@ -8,21 +8,17 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 from typing import Any
+
+from semspace.locations import default_artifacts_dir, default_data_dir
 
 log = logging.getLogger(__name__)
 
 DEFAULT_SPACE = "words"
 TEXT8_CANDIDATES = ("text8/text8.zip", "text8.zip", "text8/text8", "text8")
 ENGLISH_MIX = "english-mix/english-mix.zip"
-
-
-def default_data_dir() -> Path:
-    """$SEMSPACE_DATA_DIR, else ../shared/data next to the working directory."""
-    return Path(os.environ.get("SEMSPACE_DATA_DIR", Path.cwd().parent / "shared" / "data"))
 
 
 def default_corpus(data_dir: Path) -> Path | None:
@@ -99,7 +95,7 @@ def _train_word2vec(args: argparse.Namespace) -> int:
     config = WordSpaceConfig(corpus=str(corpus), word2vec=_word2vec_config(args))
     eval_dir = args.eval_dir or default_data_dir() / "eval"
     trained = train_words(config, eval_dir if Path(eval_dir).is_dir() else None)
-    path = write_word_space(trained, config, args.artifacts, args.name)
+    path = write_word_space(trained, config, args.artifacts_dir, args.name)
     log.info("wrote %s", path)
     sys.stdout.write(json.dumps(trained.evaluation, indent=2) + "\n")
     return 0
@@ -149,7 +145,7 @@ def _export_w2v(args: argparse.Namespace) -> int:
 def _import_w2v(args: argparse.Namespace) -> int:
     from semspace.trainers.words.space import import_word2vec
 
-    path = import_word2vec(Path(args.file), Path(args.artifacts), args.name, args.binary)
+    path = import_word2vec(Path(args.file), Path(args.artifacts_dir), args.name, args.binary)
     log.info("wrote %s", path)
     return 0
 
@@ -158,7 +154,7 @@ def register(train_parsers: Any, eval_parsers: Any, plot_parsers: Any) -> None:
     """Adds `train word2vec`, `train tokenizer`, `eval words` and `plot words`."""
     w2v = train_parsers.add_parser("word2vec", help="train a Word2Vec word space")
     w2v.add_argument("--corpus", type=Path, help="text8-format file, zip or plain text")
-    w2v.add_argument("--artifacts", type=Path, default=Path("artifacts"))
+    w2v.add_argument("--artifacts-dir", type=Path, default=default_artifacts_dir())
     w2v.add_argument("--name", default=DEFAULT_SPACE)
     w2v.add_argument("--eval-dir", type=Path, help="questions-words.txt + wordsim353.tsv")
     _add_word2vec_flags(w2v)
@@ -196,7 +192,7 @@ def register_io(root_parsers: Any) -> None:
 
     imp = root_parsers.add_parser("import-w2v", help="make a word space from a word2vec file")
     imp.add_argument("file", type=Path)
-    imp.add_argument("--artifacts", type=Path, default=Path("artifacts"))
+    imp.add_argument("--artifacts-dir", type=Path, default=default_artifacts_dir())
     imp.add_argument("--name", required=True)
     imp.add_argument("--binary", action=argparse.BooleanOptionalAction, default=None)
     imp.set_defaults(func=_import_w2v)

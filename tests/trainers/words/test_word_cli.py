@@ -36,7 +36,7 @@ def test_import_export_and_eval_round_trip(tmp_path: Path, capsys: pytest.Captur
     source = tmp_path / "in.bin"
     write_word2vec(source, words, vectors, binary=True)
     args = parser().parse_args(
-        ["import-w2v", str(source), "--artifacts", str(tmp_path / "a"), "--name", "imported"]
+        ["import-w2v", str(source), "--artifacts-dir", str(tmp_path / "a"), "--name", "imported"]
     )
     assert args.func(args) == 0
     space = tmp_path / "a" / "imported"

@@ -49,38 +49,110 @@ def sgns_update(
     lr: float,
     negative: int,
     with_loss: bool = False,
-    row_cap: int = 0,
 ) -> float:
-    """Applies one SGD step in place; `negatives` is (groups, K); returns the loss if asked.
-
-    `row_cap` > 0 limits a bag row's update in one step to row_cap × its mean update.
-    """
-    n, dim = len(batch.targets_per_example), inputs.shape[1]
-    groups, k = negatives.shape
+    """Applies one SGD step in place; `negatives` is (groups, K); returns the loss if asked."""
     h = input_vectors(inputs, batch)
-    h_t = h if batch.target_owner is None else h.index_select(0, batch.target_owner)
-    u = F.embedding(batch.target, outputs)
-    score = (h_t * u).sum(1)
-    g_pos = (1.0 - torch.sigmoid(score)).mul_(lr)
-    per_group = -(-n // groups)
-    h_grouped = F.pad(h, (0, 0, 0, groups * per_group - n)).view(groups, per_group, dim)
-    u_neg = F.embedding(negatives, outputs)
-    neg_score = torch.bmm(h_grouped, u_neg.transpose(1, 2))
-    weight = F.pad(batch.targets_per_example * (-lr * negative / k), (0, groups * per_group - n))
-    g_neg = torch.sigmoid(neg_score).mul_(weight.view(groups, per_group, 1))
-    grad_h = torch.bmm(g_neg, u_neg).view(-1, dim)[:n]
-    if batch.target_owner is None:
-        grad_h.addcmul_(g_pos[:, None], u)
-    else:
-        grad_h.index_add_(0, batch.target_owner, u * g_pos[:, None])
-    outputs.index_add_(0, batch.target, h_t * g_pos[:, None])
-    update_neg = torch.bmm(g_neg.transpose(1, 2), h_grouped).view(-1, dim)
-    outputs.index_add_(0, negatives.view(-1), update_neg)
+    grad_h, loss = output_step(
+        outputs, h, batch.target, batch.target_owner, batch.targets_per_example,
+        negatives, lr, negative, with_loss,
+    )  # fmt: skip
     # fastText and word2vec.c add the full hidden-layer error to every input row of the bag.
     inputs.index_add_(
         0, batch.rows, grad_h if batch.owner is None else grad_h.index_select(0, batch.owner)
     )
+    return loss
+
+
+@dataclass(frozen=True)
+class WindowBatch:
+    """One CBOW step over a span of the text; positions count from the span's first word."""
+
+    rows: torch.Tensor  # input rows of the span's words, in text order
+    offsets: torch.Tensor | None  # first row of each span word; None: one row per word
+    row_owner: torch.Tensor | None  # span word of each row, None as above
+    centre: torch.Tensor  # span position of each centre
+    lo: torch.Tensor  # span position of each window's first word
+    hi: torch.Tensor  # end (exclusive) of each window
+    inverse_count: torch.Tensor  # 1 / context words of each window
+    target: torch.Tensor  # the centre words
+    targets_per_example: torch.Tensor  # ones (float)
+
+
+def cbow_window_update(
+    inputs: torch.Tensor,
+    outputs: torch.Tensor,
+    batch: WindowBatch,
+    negatives: torch.Tensor,
+    lr: float,
+    negative: int,
+    with_loss: bool = False,
+) -> float:
+    """CBOW step that reads and writes each word of the span once, whatever the window size.
+
+    h of a centre is the mean of its window minus itself: a difference of prefix sums over the
+    span. Every context word gets the full error of each window that holds it (word2vec.c,
+    fastText): a difference array (+error at lo, −error at hi) whose prefix sum, minus the
+    centre's own error, is the summed error of each word. In subword mode a context word enters
+    as the mean of its bag (fastText pools all rows of the window instead), so a word with many
+    pieces does not outweigh its neighbours.
+    """
+    if batch.offsets is None:
+        words = F.embedding(batch.rows, inputs)
+    else:
+        words = F.embedding_bag(batch.rows, inputs, batch.offsets, mode="mean")
+    span, dim = words.shape
+    prefix = F.pad(words, (0, 0, 1, 0)).cumsum_(0)
+    h = prefix.index_select(0, batch.hi).sub_(prefix.index_select(0, batch.lo))
+    h.sub_(words.index_select(0, batch.centre)).mul_(batch.inverse_count[:, None])
+    grad_h, loss = output_step(
+        outputs, h, batch.target, None, batch.targets_per_example, negatives, lr, negative,
+        with_loss,
+    )  # fmt: skip
+    minus = grad_h.neg()
+    change = words.new_zeros(span + 1, dim)
+    change.index_add_(0, batch.lo, grad_h).index_add_(0, batch.hi, minus)
+    per_word = change.cumsum_(0)[:span].index_add_(0, batch.centre, minus)
+    if batch.row_owner is not None:
+        per_word = per_word.index_select(0, batch.row_owner)
+    inputs.index_add_(0, batch.rows, per_word)
+    return loss
+
+
+def output_step(
+    outputs: torch.Tensor,
+    h: torch.Tensor,
+    target: torch.Tensor,
+    target_owner: torch.Tensor | None,
+    targets_per_example: torch.Tensor,
+    negatives: torch.Tensor,
+    lr: float,
+    negative: int,
+    with_loss: bool,
+) -> tuple[torch.Tensor, float]:
+    """Updates the output rows for inputs h; returns the step for h (and the loss if asked)."""
+    n, dim = h.shape
+    groups, k = negatives.shape
+    h_t = h if target_owner is None else h.index_select(0, target_owner)
+    u = F.embedding(target, outputs)
+    score = (h_t * u).sum(1)
+    g_pos = (1.0 - torch.sigmoid(score)).mul_(lr)
+    per_group = -(-n // groups)
+    weight = targets_per_example * (-lr * negative / k)
+    if (pad := groups * per_group - n) > 0:
+        h, weight = F.pad(h, (0, 0, 0, pad)), F.pad(weight, (0, pad))
+    h_grouped = h.view(groups, per_group, dim)
+    u_neg = F.embedding(negatives, outputs)
+    neg_score = torch.bmm(h_grouped, u_neg.transpose(1, 2))
+    g_neg = torch.sigmoid(neg_score).mul_(weight.view(groups, per_group, 1))
+    grad_h = torch.bmm(g_neg, u_neg).view(-1, dim)[:n]
+    if target_owner is None:
+        grad_h.addcmul_(g_pos[:, None], u)
+    else:
+        grad_h.index_add_(0, target_owner, u * g_pos[:, None])
+    outputs.index_add_(0, target, h_t * g_pos[:, None])
+    update_neg = torch.bmm(g_neg.transpose(1, 2), h_grouped).view(-1, dim)
+    outputs.index_add_(0, negatives.view(-1), update_neg)
     if not with_loss:
-        return 0.0
-    neg_loss = -(F.logsigmoid(-neg_score).sum(-1).view(-1)[:n] * batch.targets_per_example).sum()
-    return float((-F.logsigmoid(score).sum() + neg_loss * negative / k) / len(score))
+        return grad_h, 0.0
+    neg_loss = -(F.logsigmoid(-neg_score).sum(-1).view(-1)[:n] * targets_per_example).sum()
+    return grad_h, float((-F.logsigmoid(score).sum() + neg_loss * negative / k) / len(score))

@@ -1,8 +1,9 @@
 """Training examples from a chunk of word ids, built with numpy: subsampling + dynamic window.
 
-A skip-gram example is (input bag of the centre word, one context word); a CBOW example is
-(input bag of all context words, the centre word). In plain mode a word's bag is the word alone;
-in subword mode it is the word and its BPE pieces (fastText's input, Bojanowski et al. 2017 §3.1).
+A skip-gram example is (input bag of the centre word, its context words); a CBOW example is
+(input bags of all context words, the centre word), kept as a span of the text (`Windows`).
+In plain mode a word's bag is the word alone; in subword mode it is the word and its BPE pieces
+(fastText's input, Bojanowski et al. 2017 §3.1).
 """
 
 from __future__ import annotations
@@ -69,10 +70,8 @@ def window_pairs(
     window), then each centre draws its window b uniformly from 1..window (the "dynamic window"
     of word2vec.c, weighting near contexts more), windows stay inside a line.
     """
-    keep = rng.random(len(ids), dtype=np.float32) < keep_prob[ids]
-    ids, sentence = ids[keep], sentence[keep]
+    ids, sentence, reach = _subsample_and_reach(ids, sentence, keep_prob, window, rng)
     n = len(ids)
-    reach = rng.integers(1, window + 1, size=n, dtype=np.int8)
     offsets = np.concatenate([np.arange(-window, 0), np.arange(1, window + 1)])
     positions = np.arange(n)[:, None] + offsets[None, :]
     valid = (np.abs(offsets)[None, :] <= reach[:, None]) & (positions >= 0) & (positions < n)
@@ -80,6 +79,55 @@ def window_pairs(
     valid &= sentence[positions] == sentence[:, None]
     centre, column = np.nonzero(valid)
     return ids[centre].astype(np.int64), ids[positions[centre, column]].astype(np.int64), centre
+
+
+def _subsample_and_reach(
+    ids: np.ndarray,
+    sentence: np.ndarray,
+    keep_prob: np.ndarray,
+    window: int,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The kept words, their line numbers and each one's dynamic window b in 1..window."""
+    keep = rng.random(len(ids), dtype=np.float32) < keep_prob[ids]
+    ids, sentence = ids[keep], sentence[keep]
+    return ids, sentence, rng.integers(1, window + 1, size=len(ids), dtype=np.int8)
+
+
+@dataclass(frozen=True)
+class Windows:
+    """CBOW examples of one chunk as spans of the kept text, not as lists of context words.
+
+    Centre `centre[e]` is predicted from the words at positions lo[e]..hi[e]-1 except itself, so a
+    minibatch reads each word of the text once (prefix sums give every window's sum, sgns.py)
+    instead of once per window that holds it.
+    """
+
+    words: np.ndarray  # int64 kept word ids, text order
+    centre: np.ndarray  # int64 positions of centres with at least one context word
+    lo: np.ndarray  # int64 first position of the window
+    hi: np.ndarray  # int64 end (exclusive) of the window
+
+    def __len__(self) -> int:
+        return len(self.centre)
+
+
+def cbow_windows(
+    ids: np.ndarray,
+    sentence: np.ndarray,
+    keep_prob: np.ndarray,
+    window: int,
+    rng: np.random.Generator,
+) -> Windows:
+    """Subsampled text and the window of every centre, with the sampling of window_pairs."""
+    ids, sentence, reach = _subsample_and_reach(ids, sentence, keep_prob, window, rng)
+    position = np.arange(len(ids))
+    line_start = np.searchsorted(sentence, sentence, side="left")
+    line_end = np.searchsorted(sentence, sentence, side="right")
+    lo = np.maximum(position - reach, line_start)
+    hi = np.minimum(position + reach + 1, line_end)
+    has_context = hi - lo > 1
+    return Windows(ids.astype(np.int64), position[has_context], lo[has_context], hi[has_context])
 
 
 def _example_of_pair(position: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -99,12 +147,3 @@ def skipgram_examples(
     example, first = _example_of_pair(position)
     rows, owner = bags.expand(centres[first])
     return Examples(rows, owner, contexts, example)
-
-
-def cbow_examples(
-    centres: np.ndarray, contexts: np.ndarray, position: np.ndarray, bags: Bags
-) -> Examples:
-    """One example per centre: the bags of all its context words predict the centre word."""
-    example, first = _example_of_pair(position)
-    rows, pair = bags.expand(contexts)
-    return Examples(rows, example[pair], centres[first], np.arange(len(first), dtype=np.int64))

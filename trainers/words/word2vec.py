@@ -23,11 +23,12 @@ from tqdm import tqdm
 from semspace.models.tokenizer import PieceBag
 from semspace.trainers.words.corpus import EncodedCorpus
 from semspace.trainers.words.sampling import NegativeSampler, SubsampleFormula, keep_probabilities
-from semspace.trainers.words.sgns import Minibatch, sgns_update
+from semspace.trainers.words.sgns import Minibatch, WindowBatch, cbow_window_update, sgns_update
 from semspace.trainers.words.windows import (
     Bags,
     Examples,
-    cbow_examples,
+    Windows,
+    cbow_windows,
     skipgram_examples,
     window_pairs,
 )
@@ -39,14 +40,26 @@ Architecture = Literal["skipgram", "cbow"]
 # Named configurations; the figures behind them are in bench/results/w2v.md.
 PRESETS: dict[str, dict[str, object]] = {
     "plain-skipgram": {"architecture": "skipgram"},
-    "plain-cbow": {"architecture": "cbow"},
-    "subword-skipgram": {"architecture": "skipgram", "subwords": True, "piece_bag": "substrings"},
-    # CBOW over word + substring bags diverged at lr 0.05 / 1024 centres per step (bench/).
+    # 16 shared negatives per 32 centres (not 32) halve the scoring matmuls: a step 1.27 → 0.97 ms
+    # (1024 centres, one thread), analogy 9.0% → ~8%; 8 negatives, or groups of 256, fell below
+    # gensim's accuracy on english-mix.
+    "plain-cbow": {"architecture": "cbow", "shared_negatives": 16},
+    # english-mix, 5 epochs: lr 0.025 → 0.035 and 64 shared negatives took analogy 46.6% → 48.8%;
+    # lr 0.05 diverged at 256 centres per step.
+    "subword-skipgram": {
+        "architecture": "skipgram",
+        "subwords": True,
+        "piece_bag": "substrings",
+        "lr": 0.035,
+        "shared_negatives": 64,
+    },
+    # Each context word enters h as the mean of its bag (sgns.cbow_window_update); lr 0.025 →
+    # 0.1 took analogy 30% → 47%, WordSim 0.15 → 0.34; lr 0.2, or 1024 centres per step, diverged.
     "subword-cbow": {
         "architecture": "cbow",
         "subwords": True,
         "piece_bag": "substrings",
-        "lr": 0.025,
+        "lr": 0.1,
         "batch": 256,
     },
 }
@@ -72,9 +85,6 @@ class Word2VecConfig(BaseModel):
         32, ge=1, description="consecutive examples sharing one draw of negatives; 1 = private"
     )
     shared_negatives: int = Field(32, ge=1, description="negatives drawn per group")
-    row_cap: int = Field(
-        0, ge=0, description="subword mode: cap a row's step at N x its mean update; 0 = off"
-    )
     threads: int = Field(2, ge=1)
     seed: int = 1
     device: Literal["cpu", "cuda"] = "cpu"
@@ -168,22 +178,27 @@ class Word2VecTrainer:
         cfg, ids = self.config, self.corpus.ids
         sentence = self.corpus.sentence_index()
         total = len(ids) * cfg.epochs
-        build = skipgram_examples if cfg.architecture == "skipgram" else cbow_examples
         for epoch in range(cfg.epochs):
             for start in range(0, len(ids), cfg.chunk_words):
                 stop = min(start + cfg.chunk_words, len(ids))
-                centres, contexts, position = window_pairs(
-                    ids[start:stop], sentence[start:stop], self.keep_prob, cfg.window, rng
-                )
+                text = (ids[start:stop], sentence[start:stop], self.keep_prob, cfg.window, rng)
                 progress = ((epoch * len(ids) + start) / total, (epoch * len(ids) + stop) / total)
-                if len(centres):
-                    yield Chunk(build(centres, contexts, position, self.bags), *progress)
+                if cfg.architecture == "cbow":
+                    examples: Examples | Windows = cbow_windows(*text)
+                else:
+                    centres, contexts, position = window_pairs(*text)
+                    examples = skipgram_examples(centres, contexts, position, self.bags)
+                if len(examples):
+                    yield Chunk(examples, *progress)
 
-    def _steps(self, chunk: Chunk) -> Iterator[tuple[Minibatch, float]]:
+    def _steps(self, chunk: Chunk) -> Iterator[tuple[Minibatch | WindowBatch, float]]:
         """The minibatches of a chunk with the linearly decayed learning rate of each."""
         cfg, ex, device = self.config, chunk.examples, self.device
         n = len(ex)
         bounds = np.arange(0, n + cfg.batch_size, cfg.batch_size).clip(max=n)
+        if isinstance(ex, Windows):
+            yield from self._window_steps(chunk, ex, bounds)
+            return
         row_cut = np.searchsorted(ex.owner, bounds)
         target_cut = np.searchsorted(ex.target_owner, bounds)
         targets_per_example = np.bincount(ex.target_owner, minlength=n).astype(np.float32)
@@ -213,8 +228,48 @@ class Word2VecTrainer:
                 target_owner=None if one_target else target_owner[t0:t1] - begin,
                 targets_per_example=per_example[begin:end],
             )
-            frac = chunk.start + (chunk.end - chunk.start) * end / n
-            yield batch, max(cfg.start_lr * (1.0 - frac), cfg.lr_min)
+            yield batch, self._lr(chunk, end / n)
+
+    def _window_steps(
+        self, chunk: Chunk, ex: Windows, bounds: np.ndarray
+    ) -> Iterator[tuple[WindowBatch, float]]:
+        """CBOW steps: consecutive centres and the span of text their windows cover."""
+        n, device = len(ex), self.device
+        starts = bounds[:-1][bounds[:-1] < n]
+        span_lo = np.minimum.reduceat(ex.lo, starts)
+        span_hi = np.maximum.reduceat(ex.hi, starts)
+        rows, owner = self.bags.expand(ex.words)
+        one_row = self.bags.singletons
+        first_row = np.searchsorted(owner, np.arange(len(ex.words) + 1))
+        as_tensor = lambda a: torch.from_numpy(a).to(device)  # noqa: E731
+        rows_t, owner_t, first_t = map(as_tensor, (rows, owner, first_row))
+        # Positions relative to each step's span, computed for the whole chunk at once.
+        span_of = np.repeat(span_lo, np.diff(np.append(starts, n)))
+        centre, lo, hi = (as_tensor(a - span_of) for a in (ex.centre, ex.lo, ex.hi))
+        inverse_count = as_tensor((1.0 / (ex.hi - ex.lo - 1)).astype(np.float32))
+        target = as_tensor(ex.words[ex.centre])
+        ones = torch.ones(int(bounds[1] - bounds[0]), device=device)
+        for step, (begin, s0, s1) in enumerate(zip(starts, span_lo, span_hi, strict=True)):
+            end = int(bounds[step + 1])
+            r0, r1 = int(first_row[s0]), int(first_row[s1])
+            batch = WindowBatch(
+                rows=rows_t[r0:r1],
+                offsets=None if one_row else first_t[s0:s1] - r0,
+                row_owner=None if one_row else owner_t[r0:r1] - int(s0),
+                centre=centre[begin:end],
+                lo=lo[begin:end],
+                hi=hi[begin:end],
+                inverse_count=inverse_count[begin:end],
+                target=target[begin:end],
+                targets_per_example=ones[: end - begin],
+            )
+            yield batch, self._lr(chunk, end / n)
+
+    def _lr(self, chunk: Chunk, done: float) -> float:
+        """Learning rate after `done` of the chunk: linear decay over all training."""
+        cfg = self.config
+        frac = chunk.start + (chunk.end - chunk.start) * done
+        return max(cfg.start_lr * (1.0 - frac), cfg.lr_min)
 
     def train(self) -> tuple[Word2VecModel, TrainStats]:
         """Runs all epochs; `threads` workers update the shared tables Hogwild-style."""
@@ -252,9 +307,10 @@ class Word2VecTrainer:
                     slots = torch.randint(
                         len(table), (groups, cfg.shared_negatives), generator=worker_generator
                     ).to(self.device)
-                    loss = sgns_update(
+                    update = cbow_window_update if isinstance(batch, WindowBatch) else sgns_update
+                    loss = update(
                         inputs, outputs, batch, table[slots], lr, cfg.negative,
-                        with_loss=step % 50 == 0, row_cap=cfg.row_cap,
+                        with_loss=step % 50 == 0,
                     )  # fmt: skip
                     if step % 50 == 0:
                         progress.loss = loss
@@ -286,7 +342,7 @@ class Word2VecTrainer:
 
 @dataclass(frozen=True)
 class Chunk:
-    examples: Examples
+    examples: Examples | Windows
     start: float  # fraction of all training done before this chunk
     end: float
 

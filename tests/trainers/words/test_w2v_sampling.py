@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from semspace.trainers.words.sampling import NegativeSampler, keep_probabilities
-from semspace.trainers.words.windows import window_pairs
+from semspace.trainers.words.windows import cbow_windows, window_pairs
 
 
 def test_keep_probability_matches_word2vec_c_formula() -> None:
@@ -43,6 +43,21 @@ def test_windows_stay_inside_lines_and_within_reach() -> None:
     centres, contexts, _ = window_pairs(ids, sentence, np.ones(40, np.float32), 3, rng)
     assert (centres // 10 == contexts // 10).all()
     assert (np.abs(centres - contexts) <= 3).all() and (centres != contexts).all()
+
+
+def test_cbow_windows_hold_the_same_pairs_as_window_pairs() -> None:
+    ids = np.random.default_rng(1).integers(0, 50, size=300).astype(np.int32)
+    sentence = np.repeat(np.arange(30, dtype=np.int32), 10)
+    keep = np.full(50, 0.7, np.float32)
+    centres, contexts, _ = window_pairs(ids, sentence, keep, 4, np.random.default_rng(2))
+    spans = cbow_windows(ids, sentence, keep, 4, np.random.default_rng(2))
+    pairs = [
+        (spans.words[c], spans.words[p])
+        for c, lo, hi in zip(spans.centre, spans.lo, spans.hi, strict=True)
+        for p in range(lo, hi)
+        if p != c
+    ]
+    assert pairs == list(zip(centres, contexts, strict=True))
 
 
 def test_negative_sampler_follows_unigram_to_the_three_quarters() -> None:

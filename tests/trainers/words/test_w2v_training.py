@@ -88,3 +88,39 @@ def test_cuda_request_without_cuda_fails_clearly(planted_corpus: Path) -> None:
         pytest.skip("this machine has CUDA")
     with pytest.raises(RuntimeError, match="cuda"):
         Word2VecTrainer(Word2VecConfig(device="cuda"), encode_corpus(planted_corpus, min_count=1))
+
+
+def test_cbow_span_update_equals_the_update_of_listed_context_rows() -> None:
+    import torch
+
+    from semspace.trainers.words.sgns import Minibatch, WindowBatch, cbow_window_update, sgns_update
+
+    gen = torch.Generator().manual_seed(0)
+    words = torch.tensor([3, 1, 4, 1, 5, 9, 2, 6])
+    centre, lo, hi = torch.tensor([1, 2, 5]), torch.tensor([0, 0, 4]), torch.tensor([3, 5, 8])
+    spans = zip(centre.tolist(), lo.tolist(), hi.tolist(), strict=True)
+    listed = [[p for p in range(a, b) if p != c] for c, a, b in spans]
+    negatives = torch.randint(0, 10, (1, 4), generator=gen)
+    tables = [(torch.randn(10, 6, generator=gen), torch.randn(10, 6, generator=gen))]
+    tables.append((tables[0][0].clone(), tables[0][1].clone()))
+    ones = torch.ones(3)
+    cbow_window_update(
+        *tables[0],
+        WindowBatch(words, None, None, centre, lo, hi, 1.0 / (hi - lo - 1), words[centre], ones),
+        negatives, 0.1, 5,
+    )  # fmt: skip
+    owner = torch.tensor([e for e, ps in enumerate(listed) for _ in ps])
+    sgns_update(
+        *tables[1],
+        Minibatch(
+            rows=words[[p for ps in listed for p in ps]],
+            owner=owner,
+            offsets=torch.searchsorted(owner, torch.arange(3)),
+            target=words[centre],
+            target_owner=None,
+            targets_per_example=ones,
+        ),
+        negatives, 0.1, 5,
+    )  # fmt: skip
+    for a, b in zip(tables[0], tables[1], strict=True):
+        torch.testing.assert_close(a, b)

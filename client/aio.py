@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1 import health_pb2_grpc
 
 from semspace.client import operations as ops
 from semspace.client.api import DEFAULT_ADDRESS, DEFAULT_TIMEOUT, MAX_MESSAGE_BYTES, SpaceApi
@@ -29,25 +29,18 @@ class AsyncClient(SpaceApi):
         self._channel = grpc.aio.insecure_channel(
             address, options=channel_options(max_message_bytes)
         )
-        self._stub = pb_grpc.SemspaceStub(self._channel)
-        self._health = health_pb2_grpc.HealthStub(self._channel)
+        self._stubs = (
+            pb_grpc.SemspaceStub(self._channel),
+            health_pb2_grpc.HealthStub(self._channel),
+        )
 
     async def _run(self, operation: ops.Operation[Any], timeout: float | None) -> Any:
         name, request, parse = operation
         try:
-            response = await getattr(self._stub, name)(request, timeout=timeout or self.timeout)
+            response = await self._rpc(name)(request, timeout=timeout or self.timeout)
         except grpc.RpcError as error:
             raise from_rpc_error(error) from None
         return parse(response)
-
-    async def health(self, *, timeout: float | None = None) -> str:  # type: ignore[override]
-        try:
-            response = await self._health.Check(
-                health_pb2.HealthCheckRequest(), timeout=timeout or self.timeout
-            )
-        except grpc.RpcError as error:
-            raise from_rpc_error(error) from None
-        return health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)
 
     async def close(self) -> None:
         await self._channel.close()

@@ -33,9 +33,14 @@ MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
 class SpaceApi:
     timeout: float
+    _stubs: tuple[Any, ...]
 
     def _run(self, operation: ops.Operation[Any], timeout: float | None) -> Any:
         raise NotImplementedError
+
+    def _rpc(self, name: str) -> Any:
+        """The stub method for an RPC name, on the semspace or the health service."""
+        return next(getattr(stub, name) for stub in self._stubs if hasattr(stub, name))
 
     def list_spaces(self, *, timeout: float | None = None) -> list[SpaceInfo]:
         """Every space on the server, by name."""
@@ -237,4 +242,4 @@ class SpaceApi:
 
     def health(self, *, timeout: float | None = None) -> str:
         """The server's grpc.health.v1 status: "SERVING", "NOT_SERVING", ..."""
-        raise NotImplementedError
+        return self._run(ops.health(), timeout)

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
+from grpc_health.v1 import health_pb2
 
 from semspace.client.types import (
     ArithmeticResult,
@@ -286,3 +287,12 @@ def signed_terms(
 ) -> list[tuple[float, Target]]:
     """positive=[king, woman], negative=[man] -> [(+1, king), (+1, woman), (-1, man)]."""
     return [(1.0, t) for t in positive] + [(-1.0, t) for t in negative]
+
+
+def health() -> Operation[str]:
+    """grpc.health.v1 Check of the whole server ("Check" is the health service's RPC)."""
+    return (
+        "Check",
+        health_pb2.HealthCheckRequest(),
+        lambda r: health_pb2.HealthCheckResponse.ServingStatus.Name(r.status),
+    )

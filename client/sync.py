@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1 import health_pb2_grpc
 
 from semspace.client import operations as ops
 from semspace.client.api import DEFAULT_ADDRESS, DEFAULT_TIMEOUT, MAX_MESSAGE_BYTES, SpaceApi
@@ -37,25 +37,18 @@ class Client(SpaceApi):
         self.address = address
         self.timeout = timeout
         self._channel = grpc.insecure_channel(address, options=channel_options(max_message_bytes))
-        self._stub = pb_grpc.SemspaceStub(self._channel)
-        self._health = health_pb2_grpc.HealthStub(self._channel)
+        self._stubs = (
+            pb_grpc.SemspaceStub(self._channel),
+            health_pb2_grpc.HealthStub(self._channel),
+        )
 
     def _run(self, operation: ops.Operation[Any], timeout: float | None) -> Any:
         name, request, parse = operation
         try:
-            response = getattr(self._stub, name)(request, timeout=timeout or self.timeout)
+            response = self._rpc(name)(request, timeout=timeout or self.timeout)
         except grpc.RpcError as error:
             raise from_rpc_error(error) from None
         return parse(response)
-
-    def health(self, *, timeout: float | None = None) -> str:
-        try:
-            response = self._health.Check(
-                health_pb2.HealthCheckRequest(), timeout=timeout or self.timeout
-            )
-        except grpc.RpcError as error:
-            raise from_rpc_error(error) from None
-        return health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)
 
     def close(self) -> None:
         self._channel.close()

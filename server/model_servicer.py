@@ -30,13 +30,13 @@ class ModelRpcs:
     def _space(self, name: str) -> Space:
         return self.registry.get(check_space_name(name))
 
-    def _images(self, images: list[bytes], pixels: pb.Vectors, field: str) -> np.ndarray:
+    def _images(self, images: list[bytes], pixels: pb.Vectors) -> np.ndarray:
         """Encoded images then raw pixel rows, as one (n, 28, 28) batch."""
-        decoded = decode_images(images, f"{field}images")
+        decoded = decode_images(images, "images")
         if not pixels.data:
             return decoded
-        rows = unpack(pixels.dim, pixels.data, f"{field}pixels")
-        return np.concatenate([decoded, pixels_to_images(rows, f"{field}pixels")])
+        rows = unpack(pixels.dim, pixels.data, "pixels")
+        return np.concatenate([decoded, pixels_to_images(rows, "pixels")])
 
     def _count(self, value: int | None, field: str) -> int:
         if value is None:
@@ -56,11 +56,11 @@ class ModelRpcs:
     @maps_errors
     def Embed(self, request: pb.EmbedRequest, context: grpc.ServicerContext):
         space = self._space(request.space)
-        images = self._images(list(request.images), request.pixels, "")
+        images = self._images(list(request.images), request.pixels)
         check_count(
             len(request.texts) + len(images), "texts/images/pixels", self.limits.max_queries
         )
-        vectors, composed = space.embed(list(request.texts), images, "")
+        vectors, composed = space.embed(list(request.texts), images)
         return pb.EmbedResponse(
             vectors=convert.vectors_to_pb(vectors, space.manifest.dim), composed=composed
         )
@@ -112,7 +112,7 @@ class ModelRpcs:
     @maps_errors
     def Reconstruct(self, request: pb.ReconstructRequest, context: grpc.ServicerContext):
         space = self._space(request.space)
-        images = self._images(list(request.images), request.pixels, "")
+        images = self._images(list(request.images), request.pixels)
         check_count(len(images), "images/pixels", self.limits.max_images)
         latents = space.model.embed_images(images, "images")
         return self._answer(space, space.model.decode(latents), latents)

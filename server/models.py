@@ -6,11 +6,10 @@ Torch is imported here lazily, and only when a space that needs a model is loade
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 
-from semspace.artifact import SpaceManifest
+from semspace.artifact import Artifact, SpaceManifest
 from semspace.server.errors import InvalidArgument, Unimplemented
 
 IMAGE_KINDS = ("autoencoder", "vae", "cnn", "gram")
@@ -61,11 +60,11 @@ class SpaceModel:
 class ImageSpaceModel(SpaceModel):
     inputs = ("image",)
 
-    def __init__(self, manifest: SpaceManifest, directory: Path) -> None:
-        super().__init__(manifest)
+    def __init__(self, artifact: Artifact) -> None:
+        super().__init__(artifact.manifest)
         from semspace.models.images import ImageModel
 
-        self.model = ImageModel.load(directory)
+        self.model = ImageModel.load(artifact.path)
         self.can_decode = self.model.can_decode
 
     def embed_images(self, pixels: np.ndarray, field: str) -> np.ndarray:
@@ -93,11 +92,12 @@ class WordSpaceModel(SpaceModel):
     inputs = ("text",)
     can_tokenize = True
 
-    def __init__(self, manifest: SpaceManifest, directory: Path) -> None:
-        super().__init__(manifest)
+    def __init__(self, artifact: Artifact) -> None:
+        super().__init__(artifact.manifest)
         from semspace.models.words import WordModel
 
-        self.model = WordModel.load(directory)
+        # The registry has loaded and verified the artifact: share it rather than read it again.
+        self.model = WordModel.from_artifact(artifact)
 
     def embed_texts(self, texts: Sequence[str], field: str) -> tuple[np.ndarray, list[bool]]:
         for position, text in enumerate(texts):
@@ -118,13 +118,14 @@ class WordSpaceModel(SpaceModel):
         return {"pad": PAD_ID, "unk": UNK_ID, "sos": SOS_ID, "eos": EOS_ID}
 
 
-def load_model(manifest: SpaceManifest, directory: Path) -> SpaceModel:
+def load_model(artifact: Artifact) -> SpaceModel:
     """The model for a space's kind; user-made and unknown kinds get the model-less one."""
-    if manifest.kind in IMAGE_KINDS:
-        return ImageSpaceModel(manifest, directory)
-    if manifest.kind in WORD_KINDS:
-        return WordSpaceModel(manifest, directory)
-    return SpaceModel(manifest)
+    kind = artifact.manifest.kind
+    if kind in IMAGE_KINDS:
+        return ImageSpaceModel(artifact)
+    if kind in WORD_KINDS:
+        return WordSpaceModel(artifact)
+    return SpaceModel(artifact.manifest)
 
 
 def decode_images(images: Sequence[bytes], field: str) -> np.ndarray:

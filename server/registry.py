@@ -58,7 +58,7 @@ class SpaceRegistry:
             space = Space(
                 manifest,
                 build_index("flat", manifest.dim, manifest.metric),
-                model=load_model(manifest, directory),
+                model=load_model(artifact),
             )
             space.load_rows(artifact)
             return space

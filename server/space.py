@@ -234,17 +234,15 @@ class Space:
         best = top_k(scores, k, allowed)
         return self._neighbors(scores[best], labels[best], set(), k, with_vectors, with_payloads)
 
-    def embed(
-        self, texts: Sequence[str], images: np.ndarray, field: str
-    ) -> tuple[np.ndarray, list[bool]]:
+    def embed(self, texts: Sequence[str], images: np.ndarray) -> tuple[np.ndarray, list[bool]]:
         """Vectors of texts then images as the space stores them (unit length in cosine spaces),
         and per text whether a word of it was composed from subword pieces."""
         parts, composed = [], []
         if len(texts):
-            vectors, composed = self.model.embed_texts(texts, f"{field}.texts")
-            parts.append(self._prepare(vectors, f"{field}.texts"))
+            vectors, composed = self.model.embed_texts(texts, "texts")
+            parts.append(self._prepare(vectors, "texts"))
         if len(images):
-            parts.append(self._prepare(self.model.embed_images(images, field), f"{field}.images"))
+            parts.append(self._prepare(self.model.embed_images(images, "images"), "images"))
         return np.concatenate(parts) if parts else np.empty((0, self.manifest.dim)), composed
 
     def resolve(self, targets: Sequence[Target], field: str) -> np.ndarray:

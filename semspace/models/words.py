@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from semspace.artifact import load_artifact
+from semspace.artifact import Artifact, load_artifact
 from semspace.models.tokenizer import PieceBag, Tokenizer
 
 TOKENIZER_FILE = "tokenizer.model"
@@ -45,7 +45,11 @@ class WordModel:
     @classmethod
     def load(cls, artifact_dir: Path) -> WordModel:
         """Loads a word space written by `semspace train word2vec` (vectors memory-mapped)."""
-        artifact = load_artifact(Path(artifact_dir))
+        return cls.from_artifact(load_artifact(Path(artifact_dir)))
+
+    @classmethod
+    def from_artifact(cls, artifact: Artifact) -> WordModel:
+        """The model of an already loaded (and verified) word space, sharing its arrays."""
         tokenizer = Tokenizer.load(artifact.file(TOKENIZER_FILE))
         pieces = np.load(artifact.file(PIECES_FILE), mmap_mode="r")
         settings = artifact.manifest.producer.config.get("word2vec", {})

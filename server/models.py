@@ -22,7 +22,6 @@ class SpaceModel:
 
     inputs: tuple[str, ...] = ()
     can_decode = False
-    can_tokenize = False
 
     def __init__(self, manifest: SpaceManifest) -> None:
         self.space = manifest.name
@@ -90,7 +89,6 @@ class ImageSpaceModel(SpaceModel):
 
 class WordSpaceModel(SpaceModel):
     inputs = ("text",)
-    can_tokenize = True
 
     def __init__(self, artifact: Artifact) -> None:
         super().__init__(artifact.manifest)

@@ -20,7 +20,9 @@ from semspace.client.types import (
     Images,
     Neighbors,
     OddOneOut,
+    Page,
     Points,
+    SpaceChange,
     SpaceInfo,
     Tokens,
     UpsertResult,
@@ -56,12 +58,18 @@ class SpaceApi:
         metric: str = "cosine",
         description: str = "",
         *,
+        index: str = "flat",
+        index_params: dict[str, int] | None = None,
         timeout: float | None = None,
     ) -> SpaceInfo:
-        """A new writable space; metric is "cosine", "l2" or "ip"."""
-        return self._run(ops.create_space(space, dim, metric, description), timeout)
+        """A new writable space; metric is "cosine", "l2" or "ip"; index is "flat" (exact),
+        "hnsw" (m, ef_construction, ef_search), "ivf_flat" (nlist, nprobe) or "ivf_pq"
+        (nlist, nprobe, pq_m, pq_bits, refine_factor)."""
+        operation = ops.create_space(space, dim, metric, description, index, index_params)
+        return self._run(operation, timeout)
 
     def drop_space(self, space: str, *, timeout: float | None = None) -> None:
+        """Drops a user space with its data, or an older version ("words@1") from memory."""
         return self._run(ops.drop_space(space), timeout)
 
     def upsert(
@@ -102,12 +110,27 @@ class SpaceApi:
         with_vectors: bool = False,
         with_payloads: bool = False,
         include_query_id: bool = False,
+        where: dict[str, Any] | None = None,
+        ef_search: int | None = None,
+        nprobe: int | None = None,
+        exact: bool = False,
         timeout: float | None = None,
     ) -> Neighbors:
         """Nearest neighbours of one vector, or of a stored point given by id (itself left out
-        unless include_query_id)."""
+        unless include_query_id). `where` filters on payloads (see `semspace.client.filters`);
+        ef_search (HNSW) / nprobe (IVF) set the effort; exact scans every point."""
         name, request, parse = ops.search_batch(
-            space, [query], k, exclude_ids, with_vectors, with_payloads, include_query_id
+            space,
+            [query],
+            k,
+            exclude_ids,
+            with_vectors,
+            with_payloads,
+            include_query_id,
+            where=where,
+            ef_search=ef_search,
+            nprobe=nprobe,
+            exact=exact,
         )
         return self._run((name, request, lambda r: parse(r)[0]), timeout)
 
@@ -121,13 +144,49 @@ class SpaceApi:
         with_vectors: bool = False,
         with_payloads: bool = False,
         include_query_ids: bool = False,
+        where: dict[str, Any] | None = None,
+        ef_search: int | None = None,
+        nprobe: int | None = None,
+        exact: bool = False,
         timeout: float | None = None,
     ) -> list[Neighbors]:
         """One answer per query, in order; queries are rows of an array, ids, or a mix."""
         operation = ops.search_batch(
-            space, queries, k, exclude_ids, with_vectors, with_payloads, include_query_ids
+            space,
+            queries,
+            k,
+            exclude_ids,
+            with_vectors,
+            with_payloads,
+            include_query_ids,
+            where=where,
+            ef_search=ef_search,
+            nprobe=nprobe,
+            exact=exact,
         )
         return self._run(operation, timeout)
+
+    def scroll(
+        self,
+        space: str,
+        cursor: str | None = None,
+        limit: int | None = None,
+        *,
+        where: dict[str, Any] | None = None,
+        with_vectors: bool = False,
+        with_payloads: bool = False,
+        timeout: float | None = None,
+    ) -> Page:
+        """One page of a space's points (matching `where`), in storage order; pass the page's
+        next_cursor back for the next one."""
+        operation = ops.scroll(space, cursor, limit, where, with_vectors, with_payloads)
+        return self._run(operation, timeout)
+
+    def reload(
+        self, spaces: Sequence[str] = (), *, timeout: float | None = None
+    ) -> list[SpaceChange]:
+        """Admin: loads new or changed spaces from disk and swaps them in (all, or those named)."""
+        return self._run(ops.reload(spaces), timeout)
 
     def arithmetic(
         self,

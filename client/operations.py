@@ -10,15 +10,19 @@ from typing import Any, TypeVar
 import numpy as np
 from grpc_health.v1 import health_pb2
 
+from semspace.client.filters import filter_to_pb
 from semspace.client.types import (
     ArithmeticResult,
     DeleteResult,
     Embeddings,
     Image,
     Images,
+    IndexInfo,
     Neighbors,
     OddOneOut,
+    Page,
     Points,
+    SpaceChange,
     SpaceInfo,
     Text,
     Tokens,
@@ -110,6 +114,17 @@ def _space(message: pb.SpaceInfo) -> SpaceInfo:
         index=message.index,
         embed_inputs=list(message.embed_inputs),
         manifest=json.loads(message.manifest_json) if message.manifest_json else {},
+        index_info=IndexInfo(
+            kind=message.index_info.kind,
+            params=dict(message.index_info.params),
+            memory_bytes=message.index_info.memory_bytes,
+            recall_at_10=message.index_info.recall_at_10,
+            trained=message.index_info.trained,
+            tombstones=message.index_info.tombstones,
+        ),
+        version=message.version,
+        versions=list(message.versions),
+        payload_fields={k: v.split(",") for k, v in message.payload_fields.items()},
     )
 
 
@@ -121,11 +136,22 @@ def get_space(space: str) -> Operation[SpaceInfo]:
     return "GetSpace", pb.GetSpaceRequest(space=space), lambda r: _space(r.space)
 
 
-def create_space(space: str, dim: int, metric: str, description: str) -> Operation[SpaceInfo]:
+def create_space(
+    space: str,
+    dim: int,
+    metric: str,
+    description: str,
+    index: str = "flat",
+    index_params: dict[str, int] | None = None,
+) -> Operation[SpaceInfo]:
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {sorted(METRICS)}, got {metric!r}")
     request = pb.CreateSpaceRequest(
-        space=space, dim=dim, metric=METRICS[metric], description=description
+        space=space,
+        dim=dim,
+        metric=METRICS[metric],
+        description=description,
+        index=pb.IndexSpec(kind=index, params=index_params or {}),
     )
     return "CreateSpace", request, lambda r: _space(r.space)
 
@@ -170,6 +196,11 @@ def search_batch(
     with_vectors: bool,
     with_payloads: bool,
     include_query_ids: bool,
+    *,
+    where: dict[str, Any] | None = None,
+    ef_search: int | None = None,
+    nprobe: int | None = None,
+    exact: bool = False,
 ) -> Operation[list[Neighbors]]:
     request = pb.SearchRequest(
         space=space,
@@ -179,6 +210,8 @@ def search_batch(
         with_vectors=with_vectors,
         with_payloads=with_payloads,
         include_query_ids=include_query_ids,
+        filter=None if where is None else filter_to_pb(where),
+        params=pb.SearchParams(ef_search=ef_search, nprobe=nprobe, exact=exact),
     )
     return (
         "Search",
@@ -287,6 +320,42 @@ def signed_terms(
 ) -> list[tuple[float, Target]]:
     """positive=[king, woman], negative=[man] -> [(+1, king), (+1, woman), (-1, man)]."""
     return [(1.0, t) for t in positive] + [(-1.0, t) for t in negative]
+
+
+def scroll(
+    space: str,
+    cursor: str | None,
+    limit: int | None,
+    where: dict[str, Any] | None,
+    with_vectors: bool,
+    with_payloads: bool,
+) -> Operation[Page]:
+    request = pb.ScrollRequest(
+        space=space,
+        cursor=cursor or "",
+        limit=limit,
+        filter=None if where is None else filter_to_pb(where),
+        with_vectors=with_vectors,
+        with_payloads=with_payloads,
+    )
+    return (
+        "Scroll",
+        request,
+        lambda r: Page(
+            ids=list(r.ids),
+            vectors=_matrix(r.vectors) if with_vectors else None,
+            payloads=_payloads(r.payloads_json) if with_payloads else None,
+            next_cursor=r.next_cursor or None,
+        ),
+    )
+
+
+def reload(spaces: Sequence[str]) -> Operation[list[SpaceChange]]:
+    return (
+        "Reload",
+        pb.ReloadRequest(spaces=list(spaces)),
+        lambda r: [SpaceChange(c.space, c.action, c.version, c.detail) for c in r.changes],
+    )
 
 
 def health() -> Operation[str]:

@@ -9,6 +9,16 @@ import numpy as np
 
 
 @dataclass(frozen=True)
+class IndexInfo:
+    kind: str  # "flat" | "hnsw" | "ivf_flat" | "ivf_pq"
+    params: dict[str, int]
+    memory_bytes: int
+    recall_at_10: float  # against exact search, measured by the server
+    trained: bool
+    tombstones: int
+
+
+@dataclass(frozen=True)
 class SpaceInfo:
     name: str
     kind: str
@@ -22,6 +32,10 @@ class SpaceInfo:
     index: str
     embed_inputs: list[str]
     manifest: dict[str, Any] = field(repr=False)
+    index_info: IndexInfo | None = None
+    version: int = 1
+    versions: list[int] = field(default_factory=list)
+    payload_fields: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -48,6 +62,26 @@ class Points:
     ids: list[str]
     vectors: np.ndarray
     payloads: list[dict[str, Any] | None] | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of `scroll`; pass `next_cursor` back for the next (None: this was the last)."""
+
+    ids: list[str]
+    vectors: np.ndarray | None
+    payloads: list[dict[str, Any] | None] | None
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class SpaceChange:
+    """What a reload did to one space: "added", "replaced", "unchanged" or "skipped"."""
+
+    space: str
+    action: str
+    version: int
+    detail: str = ""
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,8 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, Field
 
+from semspace.index_config import IndexConfig
+
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 VECTORS = "vectors.npy"
@@ -71,6 +73,8 @@ class SpaceManifest(BaseModel):
     producer: Producer
     evaluation: dict[str, Any] = Field(default_factory=dict)
     files: list[FileEntry] = Field(default_factory=list)
+    # The index the server builds over the vectors; flat (exact) unless chosen otherwise.
+    index: IndexConfig = Field(default_factory=IndexConfig)
 
 
 class ArtifactError(Exception):
@@ -158,6 +162,7 @@ class ArtifactWriter:
         evaluation: dict[str, Any] | None = None,
         description: str = "",
         created: datetime | None = None,
+        index: IndexConfig | None = None,
     ) -> Path:
         """Writes rows and manifest, then atomically replaces `<artifacts>/<name>`."""
         write_rows(self.staging, vectors, ids, payloads)
@@ -172,6 +177,7 @@ class ArtifactWriter:
             producer=producer,
             evaluation=evaluation or {},
             files=list_files(self.staging),
+            index=index or IndexConfig(),
         )
         write_json_atomic(self.staging / MANIFEST, manifest.model_dump_json(indent=2))
         return self._swap_in()
@@ -264,6 +270,13 @@ def update_evaluation(directory: Path, figures: dict[str, Any]) -> SpaceManifest
     """Merges evaluation figures into a sealed artifact's manifest (atomic rewrite)."""
     manifest = read_manifest(Path(directory))
     manifest.evaluation.update(json.loads(json.dumps(figures)))
+    write_json_atomic(Path(directory) / MANIFEST, manifest.model_dump_json(indent=2))
+    return manifest
+
+
+def update_index(directory: Path, index: IndexConfig) -> SpaceManifest:
+    """Sets the index a sealed artifact is served with (atomic rewrite; a reload applies it)."""
+    manifest = read_manifest(Path(directory)).model_copy(update={"index": index})
     write_json_atomic(Path(directory) / MANIFEST, manifest.model_dump_json(indent=2))
     return manifest
 

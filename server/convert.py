@@ -11,6 +11,7 @@ from semspace.artifact import Metric
 from semspace.server.arithmetic import Method
 from semspace.server.errors import InvalidArgument
 from semspace.server.models import decode_images
+from semspace.server.search_convert import index_info
 from semspace.server.space import Neighbors, Pixels, Space, Target, Text
 from semspace.v1 import semspace_pb2 as pb
 from semspace.vectors import pack, unpack
@@ -90,7 +91,7 @@ def neighbors_to_pb(neighbors: Neighbors, dim: int) -> pb.Neighbors:
     return message
 
 
-def space_info(space: Space) -> pb.SpaceInfo:
+def space_info(space: Space, versions: list[int]) -> pb.SpaceInfo:
     manifest = space.manifest
     summary = {
         "producer": manifest.producer.model_dump(mode="json"),
@@ -109,4 +110,10 @@ def space_info(space: Space) -> pb.SpaceInfo:
         manifest_json=json.dumps(summary),
         index=space.index.kind,
         embed_inputs=list(space.model.inputs),
+        index_info=index_info(space),
+        version=space.version,
+        versions=versions,
+        payload_fields={
+            path: ",".join(kinds) for path, kinds in space.payload_index.schema().items()
+        },
     )

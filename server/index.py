@@ -1,18 +1,31 @@
-"""The index layer: one small interface, FAISS behind it.
+"""The index layer: one small interface, FAISS behind it; the exact flat index and shared parts.
 
-Points are addressed by int64 labels chosen by the caller (the space's row numbers), so that
-deletes and replacements never renumber anything. Only the exact flat index exists today; HNSW
-and IVF-PQ slot in behind the same interface.
+Points are addressed by int64 labels chosen by the caller (the space's row numbers, appended in
+order and never reused), so that deletes and replacements never renumber anything. Filters reach
+an index as a boolean mask over labels. Approximate indexes live in `ann.py`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 import faiss
 import numpy as np
 
 from semspace.artifact import Metric
+from semspace.index_config import IndexConfig
+
+
+@dataclass(frozen=True)
+class SearchKnobs:
+    """Per-request overrides of an approximate index's search effort."""
+
+    ef_search: int | None = None
+    nprobe: int | None = None
+
+
+NO_KNOBS = SearchKnobs()
 
 
 class VectorIndex(Protocol):
@@ -20,26 +33,117 @@ class VectorIndex(Protocol):
     (unit length for cosine) and serialise writes against reads."""
 
     kind: str
+    config: IndexConfig
 
     def add(self, labels: np.ndarray, vectors: np.ndarray) -> None: ...
 
     def remove(self, labels: np.ndarray) -> None: ...
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(scores, labels), each (n, k), best first; label -1 where fewer than k points exist."""
+    def search(
+        self,
+        queries: np.ndarray,
+        k: int,
+        knobs: SearchKnobs = NO_KNOBS,
+        allowed: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, labels), each (n, k), best first; label -1 where fewer than k were found.
+        `allowed`, a boolean mask over labels, restricts the answer to those labels."""
         ...
 
     def reconstruct(self, labels: np.ndarray) -> np.ndarray: ...
 
     def exhaustive(self) -> tuple[np.ndarray, np.ndarray]:
-        """(labels, vectors) of every point, for exact scans such as 3CosMul."""
+        """(labels, vectors) of every live point, for exact scans such as 3CosMul."""
         ...
 
     @property
     def count(self) -> int: ...
 
     @property
+    def tombstones(self) -> int:
+        """Deleted points still taking room (compacted by rebuilding)."""
+        ...
+
+    @property
     def memory_bytes(self) -> int: ...
+
+
+def faiss_metric(metric: Metric) -> int:
+    # Cosine spaces hold unit vectors, so inner product ranks them by cosine.
+    return faiss.METRIC_L2 if metric is Metric.L2 else faiss.METRIC_INNER_PRODUCT
+
+
+def api_scores(scores: np.ndarray, metric: Metric) -> np.ndarray:
+    """FAISS ranks L2 by squared distance; the API speaks Euclidean distance."""
+    return np.sqrt(np.maximum(scores, 0.0)) if metric is Metric.L2 else scores
+
+
+def empty_answer(n: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.empty((n, 0), dtype=np.float32), np.empty((n, 0), dtype=np.int64)
+
+
+def exact_search(
+    queries: np.ndarray, vectors: np.ndarray, labels: np.ndarray, k: int, metric: Metric
+) -> tuple[np.ndarray, np.ndarray]:
+    """Brute force over the given points, with the index's conventions (API scores, labels)."""
+    k = min(k, len(labels))
+    if k == 0:
+        return empty_answer(len(queries))
+    scores, positions = faiss.knn(
+        np.ascontiguousarray(queries, dtype=np.float32),
+        np.ascontiguousarray(vectors, dtype=np.float32),
+        k,
+        metric=faiss_metric(metric),
+    )
+    return api_scores(scores, metric), labels[positions]
+
+
+def bitmap_selector(allowed: np.ndarray) -> tuple[faiss.IDSelector, np.ndarray]:
+    """A FAISS selector over a boolean mask, and the bit array it reads (keep it alive)."""
+    bits = np.packbits(allowed, bitorder="little")
+    return faiss.IDSelectorBitmap(len(bits), faiss.swig_ptr(bits)), bits
+
+
+class LiveLabels:
+    """Which labels hold a live point: a growing boolean mask, for indexes that cannot delete."""
+
+    def __init__(self) -> None:
+        self._mask = np.zeros(1024, dtype=bool)
+        self.size = 0
+        self.count = 0
+
+    def add(self, labels: np.ndarray) -> None:
+        if not len(labels):
+            return
+        needed = int(labels.max()) + 1
+        if needed > len(self._mask):
+            grown = np.zeros(max(needed, 2 * len(self._mask)), dtype=bool)
+            grown[: self.size] = self._mask[: self.size]
+            self._mask = grown
+        self.count += int((~self._mask[labels]).sum())
+        self._mask[labels] = True
+        self.size = max(self.size, needed)
+
+    def remove(self, labels: np.ndarray) -> None:
+        if len(labels):
+            self.count -= int(self._mask[labels].sum())
+            self._mask[labels] = False
+
+    @property
+    def mask(self) -> np.ndarray:
+        return self._mask[: self.size]
+
+    def restrict(self, allowed: np.ndarray | None) -> np.ndarray | None:
+        """Live labels within `allowed`; None when every stored label qualifies."""
+        if allowed is None:
+            return None if self.count == self.size else self.mask
+        combined = np.zeros(self.size, dtype=bool)
+        common = min(self.size, len(allowed))
+        combined[:common] = self.mask[:common] & allowed[:common]
+        return combined
+
+    def labels(self) -> np.ndarray:
+        return np.flatnonzero(self.mask).astype(np.int64)
 
 
 class FlatIndex:
@@ -47,9 +151,10 @@ class FlatIndex:
 
     kind = "flat"
 
-    def __init__(self, dim: int, metric: Metric) -> None:
+    def __init__(self, dim: int, metric: Metric, config: IndexConfig | None = None) -> None:
         self.dim = dim
         self.metric = metric
+        self.config = config or IndexConfig()
         self._flat = faiss.IndexFlatL2(dim) if metric is Metric.L2 else faiss.IndexFlatIP(dim)
         self._index = faiss.IndexIDMap2(self._flat)
 
@@ -63,16 +168,26 @@ class FlatIndex:
         if len(labels):
             self._index.remove_ids(faiss.IDSelectorBatch(labels.astype(np.int64)))
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self,
+        queries: np.ndarray,
+        k: int,
+        knobs: SearchKnobs = NO_KNOBS,
+        allowed: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
         k = min(k, self.count)
         if k == 0:
-            empty = np.empty((len(queries), 0))
-            return empty.astype(np.float32), empty.astype(np.int64)
-        scores, labels = self._index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
-        if self.metric is Metric.L2:
-            # FAISS ranks by squared distance; the API speaks Euclidean distance.
-            scores = np.sqrt(np.maximum(scores, 0.0))
-        return scores, labels
+            return empty_answer(len(queries))
+        queries = np.ascontiguousarray(queries, dtype=np.float32)
+        if allowed is None:
+            scores, labels = self._index.search(queries, k)
+        else:
+            # IndexIDMap2 translates the selector to our labels; the bits must outlive the call.
+            selector, _bits = bitmap_selector(allowed)
+            scores, labels = self._index.search(
+                queries, k, params=faiss.SearchParameters(sel=selector)
+            )
+        return api_scores(scores, self.metric), labels
 
     def reconstruct(self, labels: np.ndarray) -> np.ndarray:
         if not len(labels):
@@ -92,11 +207,10 @@ class FlatIndex:
         return int(self._index.ntotal)
 
     @property
+    def tombstones(self) -> int:
+        return 0
+
+    @property
     def memory_bytes(self) -> int:
+        # Vectors, and the id map both ways (a vector and a hash map entry per point).
         return self.count * (self.dim * 4 + 8 * 3)
-
-
-def build_index(kind: str, dim: int, metric: Metric) -> VectorIndex:
-    if kind != "flat":
-        raise ValueError(f"unknown index type '{kind}'; available: flat")
-    return FlatIndex(dim, metric)

@@ -15,6 +15,7 @@ import numpy as np
 
 from semspace import __version__
 from semspace.artifact import Metric, Producer, SpaceManifest, writing_artifact
+from semspace.index_config import IndexConfig
 from semspace.server.wal import WAL_FILE, WalRecord, WriteAheadLog
 
 USER_KIND = "user"
@@ -63,10 +64,13 @@ def write_snapshot(
             producer=Producer(name="semspace.server", version=__version__),
             description=manifest.description,
             created=manifest.created,
+            index=manifest.index,
         )
 
 
-def empty_manifest(name: str, dim: int, metric: Metric, description: str) -> SpaceManifest:
+def empty_manifest(
+    name: str, dim: int, metric: Metric, description: str, index: IndexConfig
+) -> SpaceManifest:
     return SpaceManifest(
         name=name,
         kind=USER_KIND,
@@ -76,4 +80,5 @@ def empty_manifest(name: str, dim: int, metric: Metric, description: str) -> Spa
         created=datetime.now(UTC),
         description=description,
         producer=Producer(name="semspace.server", version=__version__),
+        index=index,
     )

@@ -1,17 +1,32 @@
-"""All spaces of a server: loaded from the artifacts directory at start, created and dropped."""
+"""All spaces of a server: loaded at start, created and dropped, reloaded and swapped in.
+
+A name always means the space's current version. `Reload` loads a space whose artifact changed on
+disk (retrained, or given another index) beside the one serving, then makes it current with one
+assignment: a request that already holds the old version finishes on it, the next one gets the
+new. Earlier versions stay reachable as `name@version` until dropped; they live in memory only
+(their files were replaced), so a restart serves just the current one, as version 1.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import shutil
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from semspace.artifact import ArtifactError, Metric, discover, load_artifact
-from semspace.server.errors import AlreadyExists, FailedPrecondition, NotFound, Unavailable
-from semspace.server.index import build_index
+from semspace.artifact import MANIFEST, ArtifactError, Metric, discover, load_artifact
+from semspace.index_config import IndexConfig
+from semspace.server.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    NotFound,
+    Unavailable,
+)
+from semspace.server.indexes import build_index
 from semspace.server.journal import USER_KIND, Journal, empty_manifest, write_snapshot
 from semspace.server.models import load_model
 from semspace.server.settings import ServerSettings
@@ -21,12 +36,35 @@ from semspace.server.wal import WAL_FILE, replay
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class ReloadChange:
+    space: str
+    action: str  # "added", "replaced", "unchanged", "skipped"
+    version: int
+    detail: str = ""
+
+
+def fingerprint(directory: Path) -> str:
+    """Identifies an artifact's content: the manifest lists every file's sha256."""
+    return hashlib.sha256((directory / MANIFEST).read_bytes()).hexdigest()
+
+
+def split_version(reference: str) -> tuple[str, int | None]:
+    """'words@2' -> ('words', 2); 'words' -> ('words', None). Checked by the servicer."""
+    name, _, version = reference.partition("@")
+    return name, int(version) if version else None
+
+
 class SpaceRegistry:
     def __init__(self, settings: ServerSettings) -> None:
         self.settings = settings
         self.root = Path(settings.artifacts_dir)
-        self._spaces: dict[str, Space] = {}
+        self._versions: dict[str, dict[int, Space]] = {}
+        self._current: dict[str, Space] = {}
+        self._fingerprints: dict[str, str] = {}
         self._lock = threading.Lock()
+        # One reload at a time: two would load the same new artifact twice.
+        self._reloading = threading.Lock()
         self.loaded = False
 
     def load_all(self) -> None:
@@ -34,35 +72,77 @@ class SpaceRegistry:
         self.root.mkdir(parents=True, exist_ok=True)
         for directory in discover(self.root):
             try:
-                space = self._load(directory)
+                space, print_ = self._load(directory)
             except (ArtifactError, OSError, ValueError) as error:
                 log.error("skipping space at %s: %s", directory, error)
                 continue
-            self._spaces[space.name] = space
+            space.recall_at_10()
+            self._install(space, print_)
             log.info(
-                "loaded space %s (%s, %d x %d, %s)",
+                "loaded space %s (%s, %d x %d, %s, index %s)",
                 space.name,
                 space.manifest.kind,
                 space.count,
                 space.manifest.dim,
                 space.manifest.metric,
+                space.index.kind,
             )
         self.loaded = True
 
-    def _load(self, directory: Path) -> Space:
+    def reload(self, names: list[str]) -> list[ReloadChange]:
+        """Loads spaces that are new or changed on disk (all, or those named) and makes them
+        current; user spaces are always current already and are skipped."""
+        self._require_loaded()
+        with self._reloading:
+            directories = {d.name: d for d in discover(self.root)}
+            for name in names:
+                if name not in directories and name not in self._current:
+                    raise NotFound(f"spaces: '{name}' is neither loaded nor in {self.root}")
+            return [
+                self._reload_one(directories[name])
+                for name in sorted(names or directories)
+                if name in directories
+            ]
+
+    def _reload_one(self, directory: Path) -> ReloadChange:
+        name = directory.name
+        current = self._current.get(name)
+        if current is not None and current.writable:
+            return ReloadChange(name, "skipped", current.version, "user spaces are always live")
+        try:
+            print_ = fingerprint(directory)
+            if current is not None and self._fingerprints.get(name) == print_:
+                return ReloadChange(name, "unchanged", current.version)
+            space, print_ = self._load(directory)
+        except (ArtifactError, OSError, ValueError) as error:
+            log.error("reload of %s failed, still serving the old version: %s", name, error)
+            raise FailedPrecondition(f"spaces: '{name}' could not be loaded: {error}") from error
+        space.recall_at_10()
+        self._install(space, print_)
+        log.info("space %s: version %d is now current", name, space.version)
+        return ReloadChange(name, "replaced" if current else "added", space.version)
+
+    def _install(self, space: Space, print_: str) -> None:
+        with self._lock:
+            versions = self._versions.setdefault(space.name, {})
+            space.version = max(versions, default=0) + 1
+            versions[space.version] = space
+            self._fingerprints[space.name] = print_
+            # The swap: one assignment, atomic under the GIL, seen by the next lookup.
+            self._current[space.name] = space
+
+    def _load(self, directory: Path) -> tuple[Space, str]:
+        print_ = fingerprint(directory)
         artifact = load_artifact(directory, verify=self.settings.verify_artifacts)
         manifest = artifact.manifest
         if manifest.name != directory.name:
             raise ArtifactError(f"manifest names '{manifest.name}' but lies in '{directory.name}'")
+        index = build_index(manifest.index, manifest.dim, manifest.metric)
         if manifest.kind != USER_KIND:
-            space = Space(
-                manifest,
-                build_index("flat", manifest.dim, manifest.metric),
-                model=load_model(artifact),
-            )
+            space = Space(manifest, index, model=load_model(artifact))
             space.load_rows(artifact)
-            return space
-        space = Space(manifest, build_index("flat", manifest.dim, manifest.metric))
+            return space, print_
+        space = Space(manifest, index)
         space.load_rows(artifact)
         replayed = 0
         for record in replay(directory / WAL_FILE, manifest.dim):
@@ -75,7 +155,7 @@ class SpaceRegistry:
                 "space %s: replayed %d logged writes into a new snapshot", space.name, replayed
             )
         space.journal = self._journal(directory)
-        return space
+        return space, fingerprint(directory)
 
     def _journal(self, directory: Path) -> Journal:
         return Journal(
@@ -88,49 +168,69 @@ class SpaceRegistry:
         if not self.loaded:
             raise Unavailable("the server is still loading its spaces; retry shortly")
 
-    def get(self, name: str) -> Space:
+    def get(self, reference: str) -> Space:
+        """The current version of a space, or an explicit one ('name@2')."""
         self._require_loaded()
-        space = self._spaces.get(name)
+        name, version = split_version(reference)
+        if version is None:
+            space = self._current.get(name)
+        else:
+            space = self._versions.get(name, {}).get(version)
         if space is None:
-            known = ", ".join(sorted(self._spaces)) or "none"
+            if name in self._current:
+                loaded = ", ".join(str(v) for v in sorted(self._versions[name]))
+                raise NotFound(f"space: '{name}' has no version {version} (loaded: {loaded})")
+            known = ", ".join(sorted(self._current)) or "none"
             raise NotFound(f"space: '{name}' does not exist (spaces: {known})")
         return space
 
+    def versions(self, name: str) -> list[int]:
+        return sorted(self._versions.get(name, {}))
+
     def all(self) -> list[Space]:
         self._require_loaded()
-        return [self._spaces[name] for name in sorted(self._spaces)]
+        return [self._current[name] for name in sorted(self._current)]
 
-    def create(self, name: str, dim: int, metric: Metric, description: str) -> Space:
+    def create(
+        self, name: str, dim: int, metric: Metric, description: str, index: IndexConfig
+    ) -> Space:
         self._require_loaded()
         with self._lock:
-            if name in self._spaces or (self.root / name).exists():
+            if name in self._current or (self.root / name).exists():
                 raise AlreadyExists(f"space: '{name}' already exists")
-            manifest = empty_manifest(name, dim, metric, description)
+            manifest = empty_manifest(name, dim, metric, description, index)
             directory = write_snapshot(
                 self.root, manifest, [], np.empty((0, dim), dtype=np.float32), []
             )
             space = Space(
-                manifest, build_index("flat", dim, metric), journal=self._journal(directory)
+                manifest, build_index(index, dim, metric), journal=self._journal(directory)
             )
-            self._spaces[name] = space
+            space.version = 1
+            self._versions[name] = {1: space}
+            self._current[name] = space
             return space
 
-    def drop(self, name: str) -> None:
+    def drop(self, reference: str) -> None:
+        """Drops an old version from memory, or a user space with its data."""
+        space = self.get(reference)
         with self._lock:
-            space = self.get(name)
+            if space is not self._current.get(space.name):
+                del self._versions[space.name][space.version]
+                return
             if not space.writable:
                 raise FailedPrecondition(
-                    f"space: '{name}' was produced by {space.manifest.kind} and is read-only; "
-                    f"remove {self.root / name} and restart to retire it"
+                    f"space: '{reference}' is the current version of a space produced by "
+                    f"{space.manifest.kind}, which is read-only; drop older versions by "
+                    f"'{space.name}@N', or remove {self.root / space.name} and restart"
                 )
-            del self._spaces[name]
+            del self._current[space.name], self._versions[space.name]
         with space.lock.write():
             assert space.journal is not None
             space.journal.close()
-            shutil.rmtree(self.root / name)
+            shutil.rmtree(self.root / space.name)
 
     def close(self) -> None:
-        for space in self._spaces.values():
+        for space in self._current.values():
             if space.journal is not None:
                 with space.lock.write():
                     space.journal.close()

@@ -8,14 +8,18 @@ from semspace.server import convert
 from semspace.server.errors import InvalidArgument, maps_errors
 from semspace.server.model_servicer import ModelRpcs
 from semspace.server.registry import SpaceRegistry
+from semspace.server.search_convert import filter_from_pb, index_config_from_pb, knobs_from_pb
 from semspace.server.settings import ServerSettings
+from semspace.server.space import Space
 from semspace.server.validation import (
+    DEFAULT_PAGE,
     canonical_payloads,
     check_count,
     check_ids,
     check_k,
     check_space_name,
     check_weight,
+    parse_cursor,
 )
 from semspace.v1 import semspace_pb2 as pb
 from semspace.v1 import semspace_pb2_grpc as pb_grpc
@@ -26,25 +30,29 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
         self.registry = registry
         self.limits = settings
 
+    def _info(self, space: Space) -> pb.SpaceInfo:
+        return convert.space_info(space, self.registry.versions(space.name))
+
     @maps_errors
     def ListSpaces(self, request: pb.ListSpacesRequest, context: grpc.ServicerContext):
-        return pb.ListSpacesResponse(spaces=[convert.space_info(s) for s in self.registry.all()])
+        return pb.ListSpacesResponse(spaces=[self._info(s) for s in self.registry.all()])
 
     @maps_errors
     def GetSpace(self, request: pb.GetSpaceRequest, context: grpc.ServicerContext):
         space = self.registry.get(check_space_name(request.space))
-        return pb.GetSpaceResponse(space=convert.space_info(space))
+        return pb.GetSpaceResponse(space=self._info(space))
 
     @maps_errors
     def CreateSpace(self, request: pb.CreateSpaceRequest, context: grpc.ServicerContext):
-        name = check_space_name(request.space)
+        name = check_space_name(request.space, versioned=False)
         if not 1 <= request.dim <= self.limits.max_dim:
             raise InvalidArgument(
                 f"dim: must be between 1 and {self.limits.max_dim}, got {request.dim}"
             )
         metric = convert.metric_from_pb(request.metric)
-        space = self.registry.create(name, request.dim, metric, request.description)
-        return pb.CreateSpaceResponse(space=convert.space_info(space))
+        index = index_config_from_pb(request.index, request.dim)
+        space = self.registry.create(name, request.dim, metric, request.description, index)
+        return pb.CreateSpaceResponse(space=self._info(space))
 
     @maps_errors
     def DropSpace(self, request: pb.DropSpaceRequest, context: grpc.ServicerContext):
@@ -94,8 +102,46 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
             include_query_ids=request.include_query_ids,
             with_vectors=request.with_vectors,
             with_payloads=request.with_payloads,
+            knobs=knobs_from_pb(request.params, space),
+            exact=request.params.exact,
+            where=filter_from_pb(request.filter) if request.HasField("filter") else None,
         )
         return pb.SearchResponse(results=[convert.neighbors_to_pb(r, dim) for r in results])
+
+    @maps_errors
+    def Scroll(self, request: pb.ScrollRequest, context: grpc.ServicerContext):
+        space = self.registry.get(check_space_name(request.space))
+        limit = check_k(
+            request.limit if request.HasField("limit") else None,
+            self.limits.max_points,
+            "limit",
+            default=DEFAULT_PAGE,
+        )
+        page = space.scroll(
+            parse_cursor(request.cursor),
+            limit,
+            where=filter_from_pb(request.filter) if request.HasField("filter") else None,
+            with_vectors=request.with_vectors,
+        )
+        return pb.ScrollResponse(
+            ids=page.ids,
+            vectors=convert.vectors_to_pb(page.vectors, space.manifest.dim)
+            if request.with_vectors
+            else None,
+            payloads_json=page.payloads if request.with_payloads else [],
+            next_cursor="" if page.next_row is None else str(page.next_row),
+        )
+
+    @maps_errors
+    def Reload(self, request: pb.ReloadRequest, context: grpc.ServicerContext):
+        names = [check_space_name(n, f"spaces[{i}]") for i, n in enumerate(request.spaces)]
+        changes = self.registry.reload(names)
+        return pb.ReloadResponse(
+            changes=[
+                pb.SpaceChange(space=c.space, action=c.action, version=c.version, detail=c.detail)
+                for c in changes
+            ]
+        )
 
     @maps_errors
     def Arithmetic(self, request: pb.ArithmeticRequest, context: grpc.ServicerContext):

@@ -1,8 +1,8 @@
 """One space in memory: points (id, vector, payload) over an index, with search and arithmetic.
 
 Rows are append-only int64 labels: a replaced or deleted point leaves a tombstone row behind,
-which a snapshot compacts away. Reads share a lock, writes take it alone, so a search never
-sees half a write.
+which a snapshot (or, for indexes that keep tombstones, a rebuild) compacts away. Reads share a
+lock, writes take it alone, so a search never sees half a write.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ import numpy as np
 from semspace.artifact import Artifact, Metric, SpaceManifest
 from semspace.server.arithmetic import Method, cosmul_scores, top_k, weighted_sum
 from semspace.server.errors import FailedPrecondition, InvalidArgument, NotFound
-from semspace.server.index import VectorIndex
+from semspace.server.filters import Condition, PayloadIndex
+from semspace.server.index import NO_KNOBS, LiveLabels, SearchKnobs, VectorIndex, exact_search
+from semspace.server.indexes import build_index, measure_recall
 from semspace.server.journal import Journal
 from semspace.server.models import SpaceModel
 from semspace.server.rwlock import ReadWriteLock
@@ -40,6 +42,10 @@ class Pixels:
 # A query, an arithmetic term or an item to compare: a stored point's id, a vector, raw input.
 Target = str | np.ndarray | Text | Pixels
 
+# Filtered searches matching at most this many points scan them exactly: cheap, and an
+# approximate index with a very selective filter may find fewer than k of them.
+EXACT_SCAN_POINTS = 8192
+
 
 @dataclass(frozen=True)
 class Neighbors:
@@ -47,6 +53,16 @@ class Neighbors:
     scores: np.ndarray
     vectors: np.ndarray | None = None
     payloads: list[str] | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a scroll; `next_row` is where the next page starts (None: the end)."""
+
+    ids: list[str]
+    vectors: np.ndarray
+    payloads: list[str]
+    next_row: int | None
 
 
 class Space:
@@ -66,6 +82,11 @@ class Space:
         self._row_ids: list[str | None] = []
         self._rows: dict[str, int] = {}
         self._payloads: list[str] = []
+        self._live = LiveLabels()
+        self.payload_index = PayloadIndex(manifest.name)
+        self._recall: tuple[int, float] | None = None
+        # Set by the registry: 1 at first load, one more at each reload that swaps it in.
+        self.version = 1
 
     @property
     def name(self) -> str:
@@ -129,6 +150,8 @@ class Space:
         return len(present), [point_id for point_id in ids if point_id not in gone]
 
     def _snapshot_if_due(self, journal: Journal) -> None:
+        if self.index.tombstones > max(1024, self.count):
+            self._rebuild()
         if journal.wants_snapshot:
             journal.snapshot(self.manifest, *self.live_rows())
 
@@ -147,16 +170,29 @@ class Space:
         first = len(self._row_ids)
         rows = np.arange(first, first + len(ids), dtype=np.int64)
         self.index.add(rows, vectors)
+        self._live.add(rows)
         self._row_ids.extend(ids)
         self._payloads.extend(payloads)
         self._rows.update(zip(ids, rows.tolist(), strict=True))
+        self.payload_index.add(rows.tolist(), payloads)
 
     def _apply_delete(self, ids: Sequence[str]) -> None:
         rows = np.array([self._rows.pop(point_id) for point_id in ids], dtype=np.int64)
         self.index.remove(rows)
+        self._live.remove(rows)
         for row in rows.tolist():
             self._row_ids[row] = None
             self._payloads[row] = ""
+
+    def _rebuild(self) -> None:
+        """A fresh index of the live points, renumbered: drops the tombstones an index that
+        cannot delete (HNSW) accumulates. The caller holds the write lock."""
+        ids, vectors, payloads = self.live_rows()
+        self.index = build_index(self.index.config, self.manifest.dim, self.manifest.metric)
+        self._row_ids, self._rows, self._payloads = [], {}, []
+        self._live = LiveLabels()
+        self.payload_index = PayloadIndex(self.name)
+        self._apply_upsert(ids, vectors, payloads)
 
     # -- reads ----------------------------------------------------------------------------
 
@@ -174,7 +210,12 @@ class Space:
         include_query_ids: bool = False,
         with_vectors: bool = False,
         with_payloads: bool = False,
+        knobs: SearchKnobs = NO_KNOBS,
+        exact: bool = False,
+        where: Condition | None = None,
     ) -> list[Neighbors]:
+        """k nearest points per query; `where` restricts them to payloads matching a filter,
+        `exact` scans instead of asking an approximate index."""
         with self.lock.read():
             matrix, query_rows = self._resolve(queries, "queries")
             excluded = {self._rows[i] for i in exclude_ids if i in self._rows}
@@ -182,12 +223,64 @@ class Space:
                 excluded if row is None or include_query_ids else excluded | {row}
                 for row in query_rows
             ]
-            fetch = k + max(len(rows) for rows in per_query)
-            scores, labels = self.index.search(matrix, fetch)
-            return [
-                self._neighbors(scores[i], labels[i], per_query[i], k, with_vectors, with_payloads)
-                for i in range(len(queries))
-            ]
+            if where is None and not exact:
+                fetch = k + max(len(rows) for rows in per_query)
+                scores, labels = self.index.search(matrix, fetch, knobs)
+                return [
+                    self._neighbors(
+                        scores[i], labels[i], per_query[i], k, with_vectors, with_payloads
+                    )
+                    for i in range(len(queries))
+                ]
+            matching = self._live.mask.copy()
+            if where is not None:
+                matching &= self.payload_index.mask(where, len(matching))
+            answers = []
+            for query, skip in zip(matrix, per_query, strict=True):
+                allowed = matching.copy()
+                allowed[list(skip)] = False
+                scores, labels = self._search_within(query[None, :], allowed, k, knobs, exact)
+                answers.append(
+                    self._neighbors(scores, labels, set(), k, with_vectors, with_payloads)
+                )
+            return answers
+
+    def _search_within(
+        self, query: np.ndarray, allowed: np.ndarray, k: int, knobs: SearchKnobs, exact: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top k of one query among the allowed rows: always k when k of them exist."""
+        eligible = int(allowed.sum())
+        if not exact and eligible > EXACT_SCAN_POINTS:
+            scores, labels = self.index.search(query, k, knobs, allowed)
+            if (labels[0] >= 0).sum() >= min(k, eligible):
+                return scores[0], labels[0]
+            # A very selective filter can strand a graph search; the exact scan cannot miss.
+        rows = np.flatnonzero(allowed)
+        if eligible == self.count:
+            rows, vectors = self.index.exhaustive()
+        else:
+            vectors = self.index.reconstruct(rows)
+        scores, labels = exact_search(query, vectors, rows, k, self.manifest.metric)
+        return scores[0], labels[0]
+
+    def scroll(
+        self, start: int, limit: int, *, where: Condition | None = None, with_vectors: bool
+    ) -> Page:
+        """Up to `limit` live points from row `start` on, in row order, matching `where`."""
+        with self.lock.read():
+            matching = self._live.mask[start:]
+            if where is not None:
+                matching = matching & self.payload_index.mask(where, len(self._live.mask))[start:]
+            rows = np.flatnonzero(matching)[: limit + 1] + start
+            page, more = rows[:limit], len(rows) > limit
+            return Page(
+                ids=[self._row_ids[r] for r in page.tolist()],  # type: ignore[misc]
+                vectors=self.index.reconstruct(page)
+                if with_vectors
+                else np.empty((0, self.manifest.dim), dtype=np.float32),
+                payloads=[self._payloads[r] for r in page.tolist()],
+                next_row=int(page[-1]) + 1 if more else None,
+            )
 
     def arithmetic(
         self,
@@ -233,6 +326,16 @@ class Space:
         allowed = ~np.isin(labels, np.fromiter(excluded, dtype=np.int64, count=len(excluded)))
         best = top_k(scores, k, allowed)
         return self._neighbors(scores[best], labels[best], set(), k, with_vectors, with_payloads)
+
+    def recall_at_10(self) -> float:
+        """recall@10 of the index against exact search; measured again once the point count
+        has moved by a tenth since the last measurement."""
+        with self.lock.read():
+            measured = self._recall
+            if measured is None or abs(self.count - measured[0]) > 0.1 * max(measured[0], 1):
+                measured = (self.count, measure_recall(self.index, self.manifest.metric))
+                self._recall = measured
+            return measured[1]
 
     def embed(self, texts: Sequence[str], images: np.ndarray) -> tuple[np.ndarray, list[bool]]:
         """Vectors of texts then images as the space stores them (unit length in cosine spaces),

@@ -12,13 +12,21 @@ from semspace.server.errors import InvalidArgument, ResourceExhausted
 
 MAX_ID_BYTES = 256
 DEFAULT_K = 10
+DEFAULT_PAGE = 100
 _SPACE_NAME = re.compile(SPACE_NAME_PATTERN)
 
 
-def check_space_name(name: str, field: str = "space") -> str:
+def check_space_name(name: str, field: str = "space", *, versioned: bool = True) -> str:
+    """A space name, or (where `versioned`) a reference to one version: 'words@2'."""
     if not name:
         raise InvalidArgument(f"{field}: a space name is required")
-    if not _SPACE_NAME.match(name):
+    base, at, version = name.partition("@")
+    if versioned and at and not (version.isdigit() and int(version) >= 1):
+        raise InvalidArgument(
+            f"{field}: '{name[:80]}' names version '{version[:20]}'; a version is a positive "
+            "integer, as in 'words@2'"
+        )
+    if not _SPACE_NAME.match(base if versioned else name):
         raise InvalidArgument(
             f"{field}: '{name[:80]}' is not a valid space name (1-64 characters: lowercase "
             "letters, digits, '_', '-', '.'; starting with a letter or digit)"
@@ -89,9 +97,9 @@ def canonical_payloads(
     return canonical
 
 
-def check_k(k: int | None, limit: int, field: str = "k") -> int:
+def check_k(k: int | None, limit: int, field: str = "k", default: int = DEFAULT_K) -> int:
     if k is None:
-        return min(DEFAULT_K, limit)
+        return min(default, limit)
     if not 1 <= k <= limit:
         raise InvalidArgument(f"{field}: must be between 1 and {limit}, got {k}")
     return k
@@ -101,3 +109,14 @@ def check_weight(weight: float, field: str) -> float:
     if not math.isfinite(weight):
         raise InvalidArgument(f"{field}: weight must be finite, got {weight}")
     return weight or 1.0
+
+
+def parse_cursor(cursor: str, field: str = "cursor") -> int:
+    """A scroll cursor: empty for the start, else the one a previous page answered."""
+    if not cursor:
+        return 0
+    if not cursor.isdigit() or len(cursor) > 18:
+        raise InvalidArgument(
+            f"{field}: '{cursor[:40]}' is not a cursor this server gave; pass next_cursor as is"
+        )
+    return int(cursor)

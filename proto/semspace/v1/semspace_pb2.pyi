@@ -45,7 +45,14 @@ class Vectors(_message.Message):
     def __init__(self, dim: _Optional[int] = ..., data: _Optional[bytes] = ...) -> None: ...
 
 class SpaceInfo(_message.Message):
-    __slots__ = ("name", "kind", "dim", "metric", "count", "writable", "created", "description", "producer", "manifest_json", "index", "embed_inputs")
+    __slots__ = ("name", "kind", "dim", "metric", "count", "writable", "created", "description", "producer", "manifest_json", "index", "embed_inputs", "index_info", "version", "versions", "payload_fields")
+    class PayloadFieldsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     NAME_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     DIM_FIELD_NUMBER: _ClassVar[int]
@@ -58,6 +65,10 @@ class SpaceInfo(_message.Message):
     MANIFEST_JSON_FIELD_NUMBER: _ClassVar[int]
     INDEX_FIELD_NUMBER: _ClassVar[int]
     EMBED_INPUTS_FIELD_NUMBER: _ClassVar[int]
+    INDEX_INFO_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_FIELDS_FIELD_NUMBER: _ClassVar[int]
     name: str
     kind: str
     dim: int
@@ -70,7 +81,49 @@ class SpaceInfo(_message.Message):
     manifest_json: str
     index: str
     embed_inputs: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, name: _Optional[str] = ..., kind: _Optional[str] = ..., dim: _Optional[int] = ..., metric: _Optional[_Union[Metric, str]] = ..., count: _Optional[int] = ..., writable: _Optional[bool] = ..., created: _Optional[str] = ..., description: _Optional[str] = ..., producer: _Optional[str] = ..., manifest_json: _Optional[str] = ..., index: _Optional[str] = ..., embed_inputs: _Optional[_Iterable[str]] = ...) -> None: ...
+    index_info: IndexInfo
+    version: int
+    versions: _containers.RepeatedScalarFieldContainer[int]
+    payload_fields: _containers.ScalarMap[str, str]
+    def __init__(self, name: _Optional[str] = ..., kind: _Optional[str] = ..., dim: _Optional[int] = ..., metric: _Optional[_Union[Metric, str]] = ..., count: _Optional[int] = ..., writable: _Optional[bool] = ..., created: _Optional[str] = ..., description: _Optional[str] = ..., producer: _Optional[str] = ..., manifest_json: _Optional[str] = ..., index: _Optional[str] = ..., embed_inputs: _Optional[_Iterable[str]] = ..., index_info: _Optional[_Union[IndexInfo, _Mapping]] = ..., version: _Optional[int] = ..., versions: _Optional[_Iterable[int]] = ..., payload_fields: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class IndexSpec(_message.Message):
+    __slots__ = ("kind", "params")
+    class ParamsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    PARAMS_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    params: _containers.ScalarMap[str, int]
+    def __init__(self, kind: _Optional[str] = ..., params: _Optional[_Mapping[str, int]] = ...) -> None: ...
+
+class IndexInfo(_message.Message):
+    __slots__ = ("kind", "params", "memory_bytes", "recall_at_10", "trained", "tombstones")
+    class ParamsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    PARAMS_FIELD_NUMBER: _ClassVar[int]
+    MEMORY_BYTES_FIELD_NUMBER: _ClassVar[int]
+    RECALL_AT_10_FIELD_NUMBER: _ClassVar[int]
+    TRAINED_FIELD_NUMBER: _ClassVar[int]
+    TOMBSTONES_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    params: _containers.ScalarMap[str, int]
+    memory_bytes: int
+    recall_at_10: float
+    trained: bool
+    tombstones: int
+    def __init__(self, kind: _Optional[str] = ..., params: _Optional[_Mapping[str, int]] = ..., memory_bytes: _Optional[int] = ..., recall_at_10: _Optional[float] = ..., trained: _Optional[bool] = ..., tombstones: _Optional[int] = ...) -> None: ...
 
 class ListSpacesRequest(_message.Message):
     __slots__ = ()
@@ -95,16 +148,18 @@ class GetSpaceResponse(_message.Message):
     def __init__(self, space: _Optional[_Union[SpaceInfo, _Mapping]] = ...) -> None: ...
 
 class CreateSpaceRequest(_message.Message):
-    __slots__ = ("space", "dim", "metric", "description")
+    __slots__ = ("space", "dim", "metric", "description", "index")
     SPACE_FIELD_NUMBER: _ClassVar[int]
     DIM_FIELD_NUMBER: _ClassVar[int]
     METRIC_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    INDEX_FIELD_NUMBER: _ClassVar[int]
     space: str
     dim: int
     metric: Metric
     description: str
-    def __init__(self, space: _Optional[str] = ..., dim: _Optional[int] = ..., metric: _Optional[_Union[Metric, str]] = ..., description: _Optional[str] = ...) -> None: ...
+    index: IndexSpec
+    def __init__(self, space: _Optional[str] = ..., dim: _Optional[int] = ..., metric: _Optional[_Union[Metric, str]] = ..., description: _Optional[str] = ..., index: _Optional[_Union[IndexSpec, _Mapping]] = ...) -> None: ...
 
 class CreateSpaceResponse(_message.Message):
     __slots__ = ("space",)
@@ -195,7 +250,7 @@ class Query(_message.Message):
     def __init__(self, id: _Optional[str] = ..., vector: _Optional[bytes] = ..., text: _Optional[str] = ..., image: _Optional[bytes] = ...) -> None: ...
 
 class SearchRequest(_message.Message):
-    __slots__ = ("space", "queries", "k", "exclude_ids", "with_vectors", "with_payloads", "include_query_ids")
+    __slots__ = ("space", "queries", "k", "exclude_ids", "with_vectors", "with_payloads", "include_query_ids", "filter", "params")
     SPACE_FIELD_NUMBER: _ClassVar[int]
     QUERIES_FIELD_NUMBER: _ClassVar[int]
     K_FIELD_NUMBER: _ClassVar[int]
@@ -203,6 +258,8 @@ class SearchRequest(_message.Message):
     WITH_VECTORS_FIELD_NUMBER: _ClassVar[int]
     WITH_PAYLOADS_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_QUERY_IDS_FIELD_NUMBER: _ClassVar[int]
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    PARAMS_FIELD_NUMBER: _ClassVar[int]
     space: str
     queries: _containers.RepeatedCompositeFieldContainer[Query]
     k: int
@@ -210,7 +267,71 @@ class SearchRequest(_message.Message):
     with_vectors: bool
     with_payloads: bool
     include_query_ids: bool
-    def __init__(self, space: _Optional[str] = ..., queries: _Optional[_Iterable[_Union[Query, _Mapping]]] = ..., k: _Optional[int] = ..., exclude_ids: _Optional[_Iterable[str]] = ..., with_vectors: _Optional[bool] = ..., with_payloads: _Optional[bool] = ..., include_query_ids: _Optional[bool] = ...) -> None: ...
+    filter: Filter
+    params: SearchParams
+    def __init__(self, space: _Optional[str] = ..., queries: _Optional[_Iterable[_Union[Query, _Mapping]]] = ..., k: _Optional[int] = ..., exclude_ids: _Optional[_Iterable[str]] = ..., with_vectors: _Optional[bool] = ..., with_payloads: _Optional[bool] = ..., include_query_ids: _Optional[bool] = ..., filter: _Optional[_Union[Filter, _Mapping]] = ..., params: _Optional[_Union[SearchParams, _Mapping]] = ...) -> None: ...
+
+class SearchParams(_message.Message):
+    __slots__ = ("ef_search", "nprobe", "exact")
+    EF_SEARCH_FIELD_NUMBER: _ClassVar[int]
+    NPROBE_FIELD_NUMBER: _ClassVar[int]
+    EXACT_FIELD_NUMBER: _ClassVar[int]
+    ef_search: int
+    nprobe: int
+    exact: bool
+    def __init__(self, ef_search: _Optional[int] = ..., nprobe: _Optional[int] = ..., exact: _Optional[bool] = ...) -> None: ...
+
+class Filter(_message.Message):
+    __slots__ = ("must", "should", "must_not")
+    MUST_FIELD_NUMBER: _ClassVar[int]
+    SHOULD_FIELD_NUMBER: _ClassVar[int]
+    MUST_NOT_FIELD_NUMBER: _ClassVar[int]
+    must: _containers.RepeatedCompositeFieldContainer[Condition]
+    should: _containers.RepeatedCompositeFieldContainer[Condition]
+    must_not: _containers.RepeatedCompositeFieldContainer[Condition]
+    def __init__(self, must: _Optional[_Iterable[_Union[Condition, _Mapping]]] = ..., should: _Optional[_Iterable[_Union[Condition, _Mapping]]] = ..., must_not: _Optional[_Iterable[_Union[Condition, _Mapping]]] = ...) -> None: ...
+
+class Condition(_message.Message):
+    __slots__ = ("field", "equals", "any_of", "range", "filter")
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    EQUALS_FIELD_NUMBER: _ClassVar[int]
+    ANY_OF_FIELD_NUMBER: _ClassVar[int]
+    RANGE_FIELD_NUMBER: _ClassVar[int]
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    field: str
+    equals: Value
+    any_of: ValueList
+    range: Range
+    filter: Filter
+    def __init__(self, field: _Optional[str] = ..., equals: _Optional[_Union[Value, _Mapping]] = ..., any_of: _Optional[_Union[ValueList, _Mapping]] = ..., range: _Optional[_Union[Range, _Mapping]] = ..., filter: _Optional[_Union[Filter, _Mapping]] = ...) -> None: ...
+
+class Value(_message.Message):
+    __slots__ = ("text", "number", "flag")
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    FLAG_FIELD_NUMBER: _ClassVar[int]
+    text: str
+    number: float
+    flag: bool
+    def __init__(self, text: _Optional[str] = ..., number: _Optional[float] = ..., flag: _Optional[bool] = ...) -> None: ...
+
+class ValueList(_message.Message):
+    __slots__ = ("values",)
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    values: _containers.RepeatedCompositeFieldContainer[Value]
+    def __init__(self, values: _Optional[_Iterable[_Union[Value, _Mapping]]] = ...) -> None: ...
+
+class Range(_message.Message):
+    __slots__ = ("gt", "gte", "lt", "lte")
+    GT_FIELD_NUMBER: _ClassVar[int]
+    GTE_FIELD_NUMBER: _ClassVar[int]
+    LT_FIELD_NUMBER: _ClassVar[int]
+    LTE_FIELD_NUMBER: _ClassVar[int]
+    gt: float
+    gte: float
+    lt: float
+    lte: float
+    def __init__(self, gt: _Optional[float] = ..., gte: _Optional[float] = ..., lt: _Optional[float] = ..., lte: _Optional[float] = ...) -> None: ...
 
 class Neighbors(_message.Message):
     __slots__ = ("ids", "scores", "vectors", "payloads_json")
@@ -407,3 +528,55 @@ class InterpolateRequest(_message.Message):
     steps: int
     path: InterpolationPath
     def __init__(self, space: _Optional[str] = ..., start: _Optional[_Union[Query, _Mapping]] = ..., end: _Optional[_Union[Query, _Mapping]] = ..., steps: _Optional[int] = ..., path: _Optional[_Union[InterpolationPath, str]] = ...) -> None: ...
+
+class ScrollRequest(_message.Message):
+    __slots__ = ("space", "cursor", "limit", "filter", "with_vectors", "with_payloads")
+    SPACE_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    WITH_VECTORS_FIELD_NUMBER: _ClassVar[int]
+    WITH_PAYLOADS_FIELD_NUMBER: _ClassVar[int]
+    space: str
+    cursor: str
+    limit: int
+    filter: Filter
+    with_vectors: bool
+    with_payloads: bool
+    def __init__(self, space: _Optional[str] = ..., cursor: _Optional[str] = ..., limit: _Optional[int] = ..., filter: _Optional[_Union[Filter, _Mapping]] = ..., with_vectors: _Optional[bool] = ..., with_payloads: _Optional[bool] = ...) -> None: ...
+
+class ScrollResponse(_message.Message):
+    __slots__ = ("ids", "vectors", "payloads_json", "next_cursor")
+    IDS_FIELD_NUMBER: _ClassVar[int]
+    VECTORS_FIELD_NUMBER: _ClassVar[int]
+    PAYLOADS_JSON_FIELD_NUMBER: _ClassVar[int]
+    NEXT_CURSOR_FIELD_NUMBER: _ClassVar[int]
+    ids: _containers.RepeatedScalarFieldContainer[str]
+    vectors: Vectors
+    payloads_json: _containers.RepeatedScalarFieldContainer[str]
+    next_cursor: str
+    def __init__(self, ids: _Optional[_Iterable[str]] = ..., vectors: _Optional[_Union[Vectors, _Mapping]] = ..., payloads_json: _Optional[_Iterable[str]] = ..., next_cursor: _Optional[str] = ...) -> None: ...
+
+class ReloadRequest(_message.Message):
+    __slots__ = ("spaces",)
+    SPACES_FIELD_NUMBER: _ClassVar[int]
+    spaces: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, spaces: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class SpaceChange(_message.Message):
+    __slots__ = ("space", "action", "version", "detail")
+    SPACE_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    space: str
+    action: str
+    version: int
+    detail: str
+    def __init__(self, space: _Optional[str] = ..., action: _Optional[str] = ..., version: _Optional[int] = ..., detail: _Optional[str] = ...) -> None: ...
+
+class ReloadResponse(_message.Message):
+    __slots__ = ("changes",)
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    changes: _containers.RepeatedCompositeFieldContainer[SpaceChange]
+    def __init__(self, changes: _Optional[_Iterable[_Union[SpaceChange, _Mapping]]] = ...) -> None: ...

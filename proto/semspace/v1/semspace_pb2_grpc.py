@@ -119,6 +119,16 @@ class SemspaceStub:
                 request_serializer=semspace_dot_v1_dot_semspace__pb2.InterpolateRequest.SerializeToString,
                 response_deserializer=semspace_dot_v1_dot_semspace__pb2.ImagesResponse.FromString,
                 _registered_method=True)
+        self.Scroll = channel.unary_unary(
+                '/semspace.v1.Semspace/Scroll',
+                request_serializer=semspace_dot_v1_dot_semspace__pb2.ScrollRequest.SerializeToString,
+                response_deserializer=semspace_dot_v1_dot_semspace__pb2.ScrollResponse.FromString,
+                _registered_method=True)
+        self.Reload = channel.unary_unary(
+                '/semspace.v1.Semspace/Reload',
+                request_serializer=semspace_dot_v1_dot_semspace__pb2.ReloadRequest.SerializeToString,
+                response_deserializer=semspace_dot_v1_dot_semspace__pb2.ReloadResponse.FromString,
+                _registered_method=True)
 
 
 class SemspaceServicer:
@@ -246,6 +256,24 @@ class SemspaceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Scroll(self, request, context):
+        """Reads a space out in pages: ids (and vectors, payloads) of the points that
+        match an optional filter, in storage order, with a cursor for the next page.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Reload(self, request, context):
+        """Admin: loads spaces that are new or changed on disk (retrained, or given
+        another index) beside the ones serving and swaps each in atomically under
+        its name. Calls in flight finish on the old version; the old version stays
+        reachable as "name@version" until dropped.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SemspaceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -333,6 +361,16 @@ def add_SemspaceServicer_to_server(servicer, server):
                     servicer.Interpolate,
                     request_deserializer=semspace_dot_v1_dot_semspace__pb2.InterpolateRequest.FromString,
                     response_serializer=semspace_dot_v1_dot_semspace__pb2.ImagesResponse.SerializeToString,
+            ),
+            'Scroll': grpc.unary_unary_rpc_method_handler(
+                    servicer.Scroll,
+                    request_deserializer=semspace_dot_v1_dot_semspace__pb2.ScrollRequest.FromString,
+                    response_serializer=semspace_dot_v1_dot_semspace__pb2.ScrollResponse.SerializeToString,
+            ),
+            'Reload': grpc.unary_unary_rpc_method_handler(
+                    servicer.Reload,
+                    request_deserializer=semspace_dot_v1_dot_semspace__pb2.ReloadRequest.FromString,
+                    response_serializer=semspace_dot_v1_dot_semspace__pb2.ReloadResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -794,6 +832,60 @@ class Semspace:
             '/semspace.v1.Semspace/Interpolate',
             semspace_dot_v1_dot_semspace__pb2.InterpolateRequest.SerializeToString,
             semspace_dot_v1_dot_semspace__pb2.ImagesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Scroll(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/semspace.v1.Semspace/Scroll',
+            semspace_dot_v1_dot_semspace__pb2.ScrollRequest.SerializeToString,
+            semspace_dot_v1_dot_semspace__pb2.ScrollResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Reload(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/semspace.v1.Semspace/Reload',
+            semspace_dot_v1_dot_semspace__pb2.ReloadRequest.SerializeToString,
+            semspace_dot_v1_dot_semspace__pb2.ReloadResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,60 @@
+"""Payload filters written as plain dicts, turned into the protocol's Filter message.
+
+    {"label": "shirt"}                          the field equals a value
+    {"tags": ["sale", "new"]}                   the field holds one of these values
+    {"price": {"gte": 10, "lt": 50}}            a numeric range (gt, gte, lt, lte)
+    {"label": "shirt", "price": {"lt": 50}}     several keys: all must hold
+    {"$or": [{"label": "shirt"}, {"tags": "sale"}]}   at least one of these filters
+    {"$not": {"label": "shirt"}}                none of this filter
+
+Fields are payload keys or dotted paths into nested objects ("size.width").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from semspace.v1 import semspace_pb2 as pb
+
+RANGE_BOUNDS = frozenset({"gt", "gte", "lt", "lte"})
+
+
+def filter_to_pb(spec: Mapping[str, Any]) -> pb.Filter:
+    if not isinstance(spec, Mapping):
+        raise TypeError(f"a filter is a dict, got {type(spec).__name__}")
+    message = pb.Filter()
+    for key, value in spec.items():
+        if key == "$or":
+            alternatives = [pb.Condition(filter=filter_to_pb(option)) for option in value]
+            message.must.append(pb.Condition(filter=pb.Filter(should=alternatives)))
+        elif key == "$not":
+            message.must_not.append(pb.Condition(filter=filter_to_pb(value)))
+        else:
+            message.must.append(_condition(key, value))
+    return message
+
+
+def _condition(field: str, test: Any) -> pb.Condition:
+    if isinstance(test, Mapping):
+        unknown = set(test) - RANGE_BOUNDS
+        if unknown or not test:
+            raise ValueError(
+                f"filter field {field!r}: a range takes gt, gte, lt, lte; got {sorted(test)}"
+            )
+        return pb.Condition(field=field, range=pb.Range(**test))
+    if isinstance(test, list | tuple | set | frozenset):
+        values = [_value(field, v) for v in test]
+        return pb.Condition(field=field, any_of=pb.ValueList(values=values))
+    return pb.Condition(field=field, equals=_value(field, test))
+
+
+def _value(field: str, value: Any) -> pb.Value:
+    # bool first: in Python it is also an int.
+    if isinstance(value, bool):
+        return pb.Value(flag=value)
+    if isinstance(value, int | float):
+        return pb.Value(number=value)
+    if isinstance(value, str):
+        return pb.Value(text=value)
+    raise TypeError(f"filter field {field!r}: values are str, int, float or bool, got {value!r}")

@@ -1,0 +1,110 @@
+"""Which index a space uses and with what parameters; stored in its manifest. No faiss here.
+
+The kinds trade exactness for speed and memory:
+- flat: exact search, every query scans every vector. The default, and right below ~100k points.
+- hnsw: a navigable small-world graph (Malkov & Yashunin 2016); `m` links per node,
+  `ef_construction` candidates while inserting, `ef_search` candidates while searching.
+- ivf_flat: vectors bucketed by the nearest of `nlist` k-means centroids; a query scans the
+  `nprobe` nearest buckets.
+- ivf_pq: as ivf_flat, but buckets hold product-quantised codes (`pq_m` sub-vectors of `pq_bits`
+  bits); candidates are re-ranked with the exact vectors, so scores are exact.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+# FAISS warns below ~39 training points per centroid: fewer give poor buckets.
+POINTS_PER_CENTROID = 39
+
+
+class IndexKind(enum.StrEnum):
+    FLAT = "flat"
+    HNSW = "hnsw"
+    IVF_FLAT = "ivf_flat"
+    IVF_PQ = "ivf_pq"
+
+
+# The parameters each kind takes; anything else is a caller's mistake worth naming.
+PARAMETERS: dict[IndexKind, tuple[str, ...]] = {
+    IndexKind.FLAT: (),
+    IndexKind.HNSW: ("m", "ef_construction", "ef_search"),
+    IndexKind.IVF_FLAT: ("nlist", "nprobe"),
+    IndexKind.IVF_PQ: ("nlist", "nprobe", "pq_m", "pq_bits", "refine_factor"),
+}
+
+
+class IndexConfigError(ValueError):
+    """An index kind or parameter that cannot be used; the message names it."""
+
+
+class IndexConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: IndexKind = IndexKind.FLAT
+    m: int = Field(32, ge=4, le=128)
+    ef_construction: int = Field(100, ge=8, le=4096)
+    ef_search: int = Field(96, ge=1, le=4096)
+    nlist: int = Field(1024, ge=1, le=65_536)
+    nprobe: int = Field(32, ge=1, le=65_536)
+    pq_m: int = Field(16, ge=1, le=512)
+    pq_bits: int = Field(8, ge=4, le=12)
+    refine_factor: int = Field(4, ge=1, le=64)
+
+    @classmethod
+    def parse(cls, kind: str, params: dict[str, int], dim: int, field: str) -> IndexConfig:
+        """A config from a kind name and only the parameters that kind takes."""
+        try:
+            index_kind = IndexKind(kind or IndexKind.FLAT)
+        except ValueError:
+            known = ", ".join(k.value for k in IndexKind)
+            raise IndexConfigError(
+                f"{field}.kind: unknown index type '{kind}'; available: {known}"
+            ) from None
+        allowed = PARAMETERS[index_kind]
+        for name in params:
+            if name not in allowed:
+                takes = ", ".join(allowed) or "no parameters"
+                raise IndexConfigError(
+                    f"{field}.params.{name}: not a parameter of {index_kind.value} (it takes "
+                    f"{takes})"
+                )
+        try:
+            config = cls(kind=index_kind, **params)
+        except ValidationError as error:
+            problem = error.errors()[0]
+            name = ".".join(str(part) for part in problem["loc"])
+            raise IndexConfigError(
+                f"{field}.params.{name}: {problem['msg']}, got {problem.get('input')}"
+            ) from None
+        config.check_against(dim, field)
+        return config
+
+    def check_against(self, dim: int, field: str) -> None:
+        if self.kind is IndexKind.IVF_PQ and dim % self.pq_m:
+            raise IndexConfigError(
+                f"{field}.params.pq_m: {self.pq_m} does not divide the dimension {dim}"
+            )
+        if self.kind in (IndexKind.IVF_FLAT, IndexKind.IVF_PQ) and self.nprobe > self.nlist:
+            raise IndexConfigError(
+                f"{field}.params.nprobe: {self.nprobe} exceeds nlist {self.nlist}"
+            )
+
+    def params(self) -> dict[str, int]:
+        """The parameters that matter for this kind."""
+        return {name: getattr(self, name) for name in PARAMETERS[self.kind]}
+
+    def summary(self) -> dict[str, Any]:
+        return {"kind": self.kind.value, **self.params()}
+
+    @property
+    def training_points(self) -> int:
+        """Points an IVF index waits for before it trains its centroids (0: no training)."""
+        if self.kind is IndexKind.IVF_FLAT:
+            return POINTS_PER_CENTROID * self.nlist
+        if self.kind is IndexKind.IVF_PQ:
+            return POINTS_PER_CENTROID * max(self.nlist, 2**self.pq_bits)
+        return 0

@@ -1,0 +1,176 @@
+"""Payload filters as the server understands them, and their evaluation to a mask over rows.
+
+A payload is a JSON object; nested objects are addressed with dotted paths ("size.width") and a
+list matches when any of its elements does ("tags": ["a", "b"] equals "a"). Values are text,
+numbers or booleans. The index keeps, per field, the rows holding each value and the numbers
+it holds as arrays, so a filter costs a few numpy operations, not a pass over the payloads.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from semspace.server.errors import InvalidArgument
+
+Scalar = str | float | bool
+
+
+def kind_of(value: Scalar) -> str:
+    # bool first: in Python it is also an int.
+    if isinstance(value, bool):
+        return "bool"
+    return "number" if isinstance(value, int | float) else "text"
+
+
+@dataclass(frozen=True)
+class Equals:
+    """The field holds one of `values` (one value: equality; several: in-set)."""
+
+    field: str
+    values: tuple[Scalar, ...]
+    where: str
+
+
+@dataclass(frozen=True)
+class Range:
+    """The field holds a number within the bounds given (None: unbounded)."""
+
+    field: str
+    gt: float | None
+    gte: float | None
+    lt: float | None
+    lte: float | None
+    where: str
+
+
+@dataclass(frozen=True)
+class Clause:
+    """All of `must`, at least one of `should` (when any), none of `must_not`."""
+
+    must: tuple[Condition, ...] = ()
+    should: tuple[Condition, ...] = ()
+    must_not: tuple[Condition, ...] = ()
+    where: str = "filter"
+
+
+Condition = Equals | Range | Clause
+
+
+def flatten(payload: dict, prefix: str = "") -> Iterator[tuple[str, Scalar]]:
+    """(dotted field, scalar) pairs of a payload; lists give one pair per element."""
+    for key, value in payload.items():
+        path = f"{prefix}{key}"
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if isinstance(item, dict):
+                yield from flatten(item, f"{path}.")
+            elif item is not None and not isinstance(item, list):
+                yield path, item
+
+
+def _key(value: Scalar) -> tuple[str, Scalar]:
+    kind = kind_of(value)
+    return kind, float(value) if kind == "number" else value
+
+
+@dataclass
+class _Numbers:
+    rows: list[int] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+    arrays: tuple[np.ndarray, np.ndarray] | None = None
+
+    def as_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        # Built on first use after a write; concurrent readers may both build it, harmlessly.
+        arrays = self.arrays
+        if arrays is None or len(arrays[0]) != len(self.rows):
+            arrays = (np.array(self.rows, dtype=np.int64), np.array(self.values))
+            self.arrays = arrays
+        return arrays
+
+
+class PayloadIndex:
+    """Rows by field value (equality) and by number (ranges), for every payload field seen."""
+
+    def __init__(self, space: str) -> None:
+        self.space = space
+        self._rows_by_value: dict[str, dict[tuple[str, Scalar], list[int]]] = {}
+        self._numbers: dict[str, _Numbers] = {}
+        self._kinds: dict[str, set[str]] = {}
+
+    def add(self, rows: Sequence[int], payloads: Sequence[str]) -> None:
+        for row, text in zip(rows, payloads, strict=True):
+            if not text:
+                continue
+            for path, value in flatten(json.loads(text)):
+                key = _key(value)
+                self._kinds.setdefault(path, set()).add(key[0])
+                self._rows_by_value.setdefault(path, {}).setdefault(key, []).append(row)
+                if key[0] == "number":
+                    numbers = self._numbers.setdefault(path, _Numbers())
+                    numbers.rows.append(row)
+                    numbers.values.append(float(value))
+
+    def schema(self) -> dict[str, list[str]]:
+        """Each field seen and the kinds of value it held."""
+        return {path: sorted(kinds) for path, kinds in sorted(self._kinds.items())}
+
+    def mask(self, condition: Condition, size: int) -> np.ndarray:
+        """Rows (of `size`) whose payload satisfies the condition; dead rows are not excluded."""
+        if isinstance(condition, Clause):
+            return self._clause(condition, size)
+        kinds = self._field_kinds(condition.field, condition.where)
+        selected = np.zeros(size, dtype=bool)
+        if isinstance(condition, Equals):
+            by_value = self._rows_by_value[condition.field]
+            for value in condition.values:
+                if kind_of(value) not in kinds:
+                    raise InvalidArgument(
+                        f"{condition.where}: field '{condition.field}' holds "
+                        f"{'/'.join(sorted(kinds))} values in space '{self.space}', "
+                        f"not {kind_of(value)} ({value!r})"
+                    )
+                selected[by_value.get(_key(value), [])] = True
+            return selected
+        if "number" not in kinds:
+            raise InvalidArgument(
+                f"{condition.where}: a range needs numbers, but field '{condition.field}' holds "
+                f"{'/'.join(sorted(kinds))} values in space '{self.space}'"
+            )
+        rows, values = self._numbers[condition.field].as_arrays()
+        keep = np.ones(len(rows), dtype=bool)
+        for bound, test in (
+            (condition.gt, np.greater),
+            (condition.gte, np.greater_equal),
+            (condition.lt, np.less),
+            (condition.lte, np.less_equal),
+        ):
+            if bound is not None:
+                keep &= test(values, bound)
+        selected[rows[keep]] = True
+        return selected
+
+    def _clause(self, clause: Clause, size: int) -> np.ndarray:
+        selected = np.ones(size, dtype=bool)
+        for condition in clause.must:
+            selected &= self.mask(condition, size)
+        if clause.should:
+            any_of = np.zeros(size, dtype=bool)
+            for condition in clause.should:
+                any_of |= self.mask(condition, size)
+            selected &= any_of
+        for condition in clause.must_not:
+            selected &= ~self.mask(condition, size)
+        return selected
+
+    def _field_kinds(self, path: str, where: str) -> set[str]:
+        kinds = self._kinds.get(path)
+        if kinds is None:
+            known = ", ".join(sorted(self._kinds)[:20]) or "none: no point has a payload"
+            raise InvalidArgument(
+                f"{where}: no payload in space '{self.space}' has field '{path}' (fields: {known})"
+            )
+        return kinds

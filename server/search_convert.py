@@ -1,0 +1,118 @@
+"""Protobuf <-> domain for the search engine's own messages: index specs, knobs and filters."""
+
+from __future__ import annotations
+
+import math
+
+from semspace.index_config import IndexConfig, IndexConfigError, IndexKind
+from semspace.server.errors import InvalidArgument
+from semspace.server.filters import Clause, Condition, Equals, Range, Scalar
+from semspace.server.index import SearchKnobs
+from semspace.server.space import Space
+from semspace.v1 import semspace_pb2 as pb
+
+MAX_EF_SEARCH = 4096
+IVF_KINDS = (IndexKind.IVF_FLAT, IndexKind.IVF_PQ)
+
+
+def index_config_from_pb(spec: pb.IndexSpec, dim: int, field: str = "index") -> IndexConfig:
+    try:
+        return IndexConfig.parse(spec.kind, dict(spec.params), dim, field)
+    except IndexConfigError as error:
+        raise InvalidArgument(str(error)) from None
+
+
+def index_info(space: Space) -> pb.IndexInfo:
+    index = space.index
+    return pb.IndexInfo(
+        kind=index.kind,
+        params=index.config.params(),
+        memory_bytes=int(index.memory_bytes),
+        recall_at_10=space.recall_at_10(),
+        trained=getattr(index, "trained", True),
+        tombstones=index.tombstones,
+    )
+
+
+def knobs_from_pb(params: pb.SearchParams, space: Space, field: str = "params") -> SearchKnobs:
+    """Per-request search effort, checked against the knobs the space's index has."""
+    config = space.index.config
+    ef_search = params.ef_search if params.HasField("ef_search") else None
+    nprobe = params.nprobe if params.HasField("nprobe") else None
+    if ef_search is not None:
+        if config.kind is not IndexKind.HNSW:
+            raise InvalidArgument(
+                f"{field}.ef_search: space '{space.name}' has a {config.kind.value} index; "
+                "ef_search applies to hnsw"
+            )
+        if not 1 <= ef_search <= MAX_EF_SEARCH:
+            raise InvalidArgument(
+                f"{field}.ef_search: must be between 1 and {MAX_EF_SEARCH}, got {ef_search}"
+            )
+    if nprobe is not None:
+        if config.kind not in IVF_KINDS:
+            raise InvalidArgument(
+                f"{field}.nprobe: space '{space.name}' has a {config.kind.value} index; "
+                "nprobe applies to ivf_flat and ivf_pq"
+            )
+        if not 1 <= nprobe <= config.nlist:
+            raise InvalidArgument(
+                f"{field}.nprobe: must be between 1 and nlist ({config.nlist}), got {nprobe}"
+            )
+    return SearchKnobs(ef_search=ef_search, nprobe=nprobe)
+
+
+def filter_from_pb(message: pb.Filter, field: str = "filter") -> Clause:
+    def conditions(group: str) -> tuple[Condition, ...]:
+        return tuple(
+            condition_from_pb(c, f"{field}.{group}[{i}]")
+            for i, c in enumerate(getattr(message, group))
+        )
+
+    return Clause(conditions("must"), conditions("should"), conditions("must_not"), field)
+
+
+def condition_from_pb(message: pb.Condition, where: str) -> Condition:
+    test = message.WhichOneof("test")
+    if test is None:
+        raise InvalidArgument(f"{where}: set one of equals, any_of, range or filter")
+    if test == "filter":
+        if message.field:
+            raise InvalidArgument(f"{where}.field: a nested filter takes no field")
+        return filter_from_pb(message.filter, f"{where}.filter")
+    if not message.field:
+        raise InvalidArgument(f"{where}.field: name the payload field to test")
+    if test == "equals":
+        return Equals(message.field, (value_from_pb(message.equals, f"{where}.equals"),), where)
+    if test == "any_of":
+        values = message.any_of.values
+        if not values:
+            raise InvalidArgument(f"{where}.any_of: is empty; give at least one value")
+        return Equals(
+            message.field,
+            tuple(value_from_pb(v, f"{where}.any_of.values[{i}]") for i, v in enumerate(values)),
+            where,
+        )
+    return range_from_pb(message.field, message.range, f"{where}.range")
+
+
+def range_from_pb(field: str, message: pb.Range, where: str) -> Range:
+    bounds = {
+        name: getattr(message, name) if message.HasField(name) else None
+        for name in ("gt", "gte", "lt", "lte")
+    }
+    if all(bound is None for bound in bounds.values()):
+        raise InvalidArgument(f"{where}: give at least one of gt, gte, lt, lte")
+    for name, bound in bounds.items():
+        if bound is not None and not math.isfinite(bound):
+            raise InvalidArgument(f"{where}.{name}: must be a finite number, got {bound}")
+    return Range(field, where=where, **bounds)
+
+
+def value_from_pb(message: pb.Value, where: str) -> Scalar:
+    kind = message.WhichOneof("kind")
+    if kind is None:
+        raise InvalidArgument(f"{where}: set one of text, number or flag")
+    if kind == "number" and not math.isfinite(message.number):
+        raise InvalidArgument(f"{where}.number: must be finite, got {message.number}")
+    return getattr(message, kind)

@@ -1,0 +1,166 @@
+"""Every index type over gRPC: exact answers for flat, high recall for the approximate ones,
+deletes that never come back, replacements, per-request knobs, and the index surviving restart."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from semspace.client import Client, InvalidArgumentError
+from semspace.server.app import SemspaceServer
+
+DIM = 32
+N = 3000
+# Small IVF parameters so that 3,000 points are enough to train (39 per centroid).
+INDEXES = {
+    "flat": {},
+    "hnsw": {"m": 32, "ef_construction": 200, "ef_search": 128},
+    "ivf_flat": {"nlist": 16, "nprobe": 8},
+    "ivf_pq": {"nlist": 16, "nprobe": 8, "pq_m": 16, "pq_bits": 6, "refine_factor": 8},
+}
+
+
+def clustered(n: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(20, DIM))
+    return (centres[rng.integers(0, 20, n)] + 0.5 * rng.normal(size=(n, DIM))).astype(np.float32)
+
+
+def exact_ids(data: np.ndarray, ids: list[str], queries: np.ndarray, metric: str, k: int):
+    if metric == "l2":
+        scores = -((queries[:, None, :] - data[None, :, :]) ** 2).sum(axis=2)
+    elif metric == "cosine":
+        unit = data / np.linalg.norm(data, axis=1, keepdims=True)
+        scores = (queries / np.linalg.norm(queries, axis=1, keepdims=True)) @ unit.T
+    else:
+        scores = queries @ data.T
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    return [[ids[j] for j in row] for row in order]
+
+
+def recall(found: list[list[str]], truth: list[list[str]]) -> float:
+    return sum(len(set(f) & set(t)) for f, t in zip(found, truth, strict=True)) / sum(
+        len(t) for t in truth
+    )
+
+
+@pytest.mark.parametrize("kind", list(INDEXES))
+@pytest.mark.parametrize("metric", ["cosine", "l2", "ip"])
+def test_answers_match_brute_force(client: Client, kind: str, metric: str) -> None:
+    data = clustered(N, seed=1)
+    ids = [f"p{i}" for i in range(N)]
+    client.create_space("s", DIM, metric, index=kind, index_params=INDEXES[kind])
+    for start in range(0, N, 1000):
+        client.upsert("s", ids[start : start + 1000], data[start : start + 1000])
+    queries = clustered(40, seed=2)
+    found = [n.ids for n in client.search_batch("s", queries, k=10)]
+    truth = exact_ids(data, ids, queries, metric, 10)
+    info = client.get_space("s").index_info
+    assert info is not None and info.kind == kind and info.trained
+    if kind == "flat":
+        assert found == truth
+        assert info.recall_at_10 == 1.0
+    else:
+        assert recall(found, truth) >= 0.9
+        assert info.recall_at_10 >= 0.9
+        assert info.params == {**info.params, **INDEXES[kind]}
+    # An exact request is exact whatever the index.
+    assert [n.ids for n in client.search_batch("s", queries, k=10, exact=True)] == truth
+
+
+@pytest.mark.parametrize("kind", list(INDEXES))
+def test_deleted_and_replaced_points_never_come_back(client: Client, kind: str) -> None:
+    data = clustered(N, seed=3)
+    ids = [f"p{i}" for i in range(N)]
+    client.create_space("s", DIM, "l2", index=kind, index_params=INDEXES[kind])
+    client.upsert("s", ids, data)
+    deleted = ids[::3]
+    client.delete("s", deleted)
+    # Replace some points with vectors far from everything else.
+    moved = ids[1:300:3]
+    far = np.full((len(moved), DIM), 100.0, dtype=np.float32)
+    client.upsert("s", moved, far)
+    gone = set(deleted)
+    for row in client.search_batch("s", data[:60], k=20):
+        assert not gone & set(row.ids)
+        assert not set(moved) & set(row.ids)
+    near_far = client.search("s", far[0], k=len(moved), exact=True)
+    assert set(near_far.ids) == set(moved)
+    assert client.get_space("s").count == N - len(deleted)
+
+
+def test_hnsw_tombstones_are_compacted(client: Client) -> None:
+    data = clustered(N, seed=4)
+    ids = [f"p{i}" for i in range(N)]
+    client.create_space("s", DIM, "cosine", index="hnsw", index_params=INDEXES["hnsw"])
+    client.upsert("s", ids, data)
+    client.delete("s", ids[: N // 2])
+    assert client.get_space("s").index_info.tombstones == N // 2
+    client.delete("s", ids[N // 2 : N // 2 + 100])
+    # More dead than live: the next write rebuilt the graph without them.
+    info = client.get_space("s")
+    assert info.index_info.tombstones == 0 and info.count == N // 2 - 100
+    survivors = ids[N // 2 + 100 :]
+    row = client.search("s", data[-1], k=5)
+    assert row.ids[0] == ids[-1] and set(row.ids) <= set(survivors)
+
+
+def test_index_survives_restart(start_server: Callable[..., SemspaceServer]) -> None:
+    server = start_server()
+    data = clustered(N, seed=5)
+    ids = [f"p{i}" for i in range(N)]
+    with Client(server.address) as client:
+        client.create_space("s", DIM, index="ivf_flat", index_params=INDEXES["ivf_flat"])
+        client.upsert("s", ids, data)
+        before = client.search("s", data[7], k=10).ids
+    server.stop(0)
+    with Client(start_server().address) as client:
+        info = client.get_space("s").index_info
+        assert info.kind == "ivf_flat" and info.params["nlist"] == 16 and info.trained
+        assert client.search("s", data[7], k=10).ids == before
+
+
+def test_knobs_change_the_effort(client: Client) -> None:
+    data = clustered(N, seed=6)
+    ids = [f"p{i}" for i in range(N)]
+    client.create_space("h", DIM, index="hnsw", index_params={"m": 8, "ef_construction": 16})
+    client.upsert("h", ids, data)
+    queries = clustered(50, seed=7)
+    truth = exact_ids(data, ids, queries, "cosine", 10)
+    low = recall([n.ids for n in client.search_batch("h", queries, 10, ef_search=1)], truth)
+    high = recall([n.ids for n in client.search_batch("h", queries, 10, ef_search=512)], truth)
+    assert high > low and high >= 0.9
+
+
+@pytest.mark.parametrize(
+    ("kind", "params", "field"),
+    [
+        ("annoy", {}, "index.kind"),
+        ("hnsw", {"nlist": 4}, "index.params.nlist"),
+        ("hnsw", {"m": 1}, "index.params.m"),
+        ("ivf_pq", {"pq_m": 5}, "index.params.pq_m"),
+        ("ivf_flat", {"nlist": 8, "nprobe": 9}, "index.params.nprobe"),
+    ],
+)
+def test_bad_index_specs_are_named(client: Client, kind: str, params: dict, field: str) -> None:
+    with pytest.raises(InvalidArgumentError, match=field.replace(".", r"\.")):
+        client.create_space("bad", DIM, index=kind, index_params=params)
+    assert [s.name for s in client.list_spaces()] == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "knobs", "field"),
+    [
+        ("flat", {"ef_search": 10}, "params.ef_search"),
+        ("hnsw", {"ef_search": 5000}, "params.ef_search"),
+        ("hnsw", {"nprobe": 2}, "params.nprobe"),
+        ("ivf_flat", {"nprobe": 17}, "params.nprobe"),
+    ],
+)
+def test_bad_knobs_are_named(client: Client, kind: str, knobs: dict, field: str) -> None:
+    client.create_space("s", DIM, index=kind, index_params=INDEXES[kind])
+    client.upsert("s", ["a"], np.ones((1, DIM)))
+    with pytest.raises(InvalidArgumentError, match=field.replace(".", r"\.")):
+        client.search("s", np.ones(DIM), **knobs)

@@ -139,10 +139,10 @@ class SpaceRegistry:
             raise ArtifactError(f"manifest names '{manifest.name}' but lies in '{directory.name}'")
         index = build_index(manifest.index, manifest.dim, manifest.metric)
         if manifest.kind != USER_KIND:
-            space = Space(manifest, index, model=load_model(artifact))
+            space = Space(manifest, index, model=load_model(artifact), **self._tuning)
             space.load_rows(artifact)
             return space, print_
-        space = Space(manifest, index)
+        space = Space(manifest, index, **self._tuning)
         space.load_rows(artifact)
         replayed = 0
         for record in replay(directory / WAL_FILE, manifest.dim):
@@ -156,6 +156,10 @@ class SpaceRegistry:
             )
         space.journal = self._journal(directory)
         return space, fingerprint(directory)
+
+    @property
+    def _tuning(self) -> dict[str, int]:
+        return {"exact_scan_points": self.settings.filter_exact_scan_points}
 
     def _journal(self, directory: Path) -> Journal:
         return Journal(
@@ -203,7 +207,10 @@ class SpaceRegistry:
                 self.root, manifest, [], np.empty((0, dim), dtype=np.float32), []
             )
             space = Space(
-                manifest, build_index(index, dim, metric), journal=self._journal(directory)
+                manifest,
+                build_index(index, dim, metric),
+                journal=self._journal(directory),
+                **self._tuning,
             )
             space.version = 1
             self._versions[name] = {1: space}

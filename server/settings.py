@@ -33,4 +33,7 @@ class ServerSettings(BaseSettings):
     max_images: int = Field(256, ge=1, description="Images in one Sample/Interpolate/Decode.")
     max_dim: int = Field(65_536, ge=1, description="Largest dimension of a new space.")
     max_payload_bytes: int = Field(65_536, ge=2, description="Largest JSON payload of one point.")
+    filter_exact_scan_points: int = Field(
+        8192, ge=0, description="Filtered searches matching at most this many points scan them."
+    )
     grace_seconds: float = Field(10.0, ge=0, description="Drain time for in-flight calls on stop.")

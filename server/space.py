@@ -42,10 +42,6 @@ class Pixels:
 # A query, an arithmetic term or an item to compare: a stored point's id, a vector, raw input.
 Target = str | np.ndarray | Text | Pixels
 
-# Filtered searches matching at most this many points scan them exactly: cheap, and an
-# approximate index with a very selective filter may find fewer than k of them.
-EXACT_SCAN_POINTS = 8192
-
 
 @dataclass(frozen=True)
 class Neighbors:
@@ -73,12 +69,16 @@ class Space:
         *,
         journal: Journal | None = None,
         model: SpaceModel | None = None,
+        exact_scan_points: int = 8192,
     ) -> None:
         self.manifest = manifest
         self.index = index
         self.journal = journal
         self.model = model or SpaceModel(manifest)
         self.lock = ReadWriteLock()
+        # Filtered searches matching at most this many points scan them exactly: cheap, and an
+        # approximate index with a very selective filter may find fewer than k of them.
+        self.exact_scan_points = exact_scan_points
         self._row_ids: list[str | None] = []
         self._rows: dict[str, int] = {}
         self._payloads: list[str] = []
@@ -250,7 +250,7 @@ class Space:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Top k of one query among the allowed rows: always k when k of them exist."""
         eligible = int(allowed.sum())
-        if not exact and eligible > EXACT_SCAN_POINTS:
+        if not exact and eligible > self.exact_scan_points:
             scores, labels = self.index.search(query, k, knobs, allowed)
             if (labels[0] >= 0).sum() >= min(k, eligible):
                 return scores[0], labels[0]

@@ -1,0 +1,162 @@
+"""Payload filters: the same top-k as brute force over the matching points, on every index type,
+down to filters that match a handful of points; scroll pages; filter mistakes named."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from semspace.client import Client, InvalidArgumentError
+
+DIM = 16
+N = 4000
+COLOURS = ["red", "green", "blue", "black"]
+INDEXES = {
+    "flat": {},
+    "hnsw": {"m": 16, "ef_construction": 64},
+    "ivf_flat": {"nlist": 16, "nprobe": 4},
+    "ivf_pq": {"nlist": 16, "nprobe": 4, "pq_m": 8, "pq_bits": 6},
+}
+
+
+def payload(i: int) -> dict:
+    return {
+        "colour": COLOURS[i % 4],
+        "price": float(i % 100),
+        "tags": ["even" if i % 2 == 0 else "odd", f"decile{i % 10}"],
+        "rare": i % 1000 == 7,
+        "size": {"width": i % 7},
+    }
+
+
+# Each filter with the same test written in Python, applied to the payload.
+FILTERS = [
+    ({"colour": "red"}, lambda p: p["colour"] == "red"),
+    ({"colour": ["red", "blue"]}, lambda p: p["colour"] in ("red", "blue")),
+    ({"price": {"gte": 10, "lt": 12}}, lambda p: 10 <= p["price"] < 12),
+    (
+        {"tags": "decile3", "colour": "black"},
+        lambda p: "decile3" in p["tags"] and p["colour"] == "black",
+    ),
+    (
+        {"$or": [{"colour": "red"}, {"price": {"gt": 97}}]},
+        lambda p: p["colour"] == "red" or p["price"] > 97,
+    ),
+    ({"$not": {"colour": ["red", "green"]}}, lambda p: p["colour"] in ("blue", "black")),
+    ({"rare": True}, lambda p: p["rare"]),
+    ({"size.width": 3, "price": {"lte": 5}}, lambda p: p["size"]["width"] == 3 and p["price"] <= 5),
+]
+
+
+@pytest.fixture
+def points() -> tuple[list[str], np.ndarray, list[dict]]:
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(10, DIM))
+    vectors = centres[rng.integers(0, 10, N)] + 0.4 * rng.normal(size=(N, DIM))
+    return [f"p{i}" for i in range(N)], vectors.astype(np.float32), [payload(i) for i in range(N)]
+
+
+def brute_force(vectors: np.ndarray, ids: list[str], keep: np.ndarray, query: np.ndarray, k: int):
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    scores = unit @ (query / np.linalg.norm(query))
+    scores[~keep] = -np.inf
+    order = np.argsort(-scores, kind="stable")[: min(k, int(keep.sum()))]
+    return [ids[j] for j in order]
+
+
+@pytest.mark.parametrize("exact_scan_points", [8192, 0])
+@pytest.mark.parametrize("kind", list(INDEXES))
+def test_filtered_top_k_matches_brute_force(
+    start_server, points, kind: str, exact_scan_points: int
+) -> None:
+    """With exact_scan_points 0 every filtered search goes through the index with a selector
+    (and falls back to a scan when a graph search comes back short)."""
+    client = Client(start_server(filter_exact_scan_points=exact_scan_points).address)
+    ids, vectors, payloads = points
+    client.create_space("s", DIM, index=kind, index_params=INDEXES[kind])
+    client.upsert("s", ids, vectors, payloads)
+    # Queries near the data, as real ones are; between clusters any ANN index is unsure.
+    noise = 0.1 * np.random.default_rng(1).normal(size=(5, DIM))
+    queries = (vectors[:5] + noise).astype(np.float32)
+    for where, test in FILTERS:
+        keep = np.array([test(p) for p in payloads])
+        for query in queries:
+            found = client.search("s", query, k=10, where=where, with_payloads=True)
+            expected = brute_force(vectors, ids, keep, query, 10)
+            assert len(found.ids) == len(expected), where
+            assert all(test(p) for p in found.payloads), where
+            if kind == "flat" or keep.sum() <= exact_scan_points:
+                # Exact: flat always, and small matching sets are scanned exactly anyway.
+                assert found.ids == expected, where
+            else:
+                assert len(set(found.ids) & set(expected)) >= 0.8 * len(expected), where
+
+
+def test_filter_with_k_above_matches_answers_all_matches(client: Client, points) -> None:
+    ids, vectors, payloads = points
+    client.create_space("s", DIM, index="hnsw")
+    client.upsert("s", ids, vectors, payloads)
+    found = client.search("s", vectors[0], k=50, where={"rare": True})
+    assert sorted(found.ids) == sorted(ids[i] for i in range(7, N, 1000))
+
+
+def test_filters_see_writes_and_deletes_at_once(client: Client, points) -> None:
+    ids, vectors, payloads = points
+    client.create_space("s", DIM)
+    client.upsert("s", ids, vectors, payloads)
+    client.delete("s", ["p7"])
+    client.upsert("s", ["p1007"], vectors[:1], [{"colour": "white"}])
+    found = client.search("s", vectors[0], k=10, where={"rare": True})
+    assert sorted(found.ids) == ["p2007", "p3007"]
+    assert client.search("s", vectors[0], k=5, where={"colour": "white"}).ids == ["p1007"]
+
+
+def test_scroll_reads_every_matching_point_once(client: Client, points) -> None:
+    ids, vectors, payloads = points
+    client.create_space("s", DIM)
+    client.upsert("s", ids, vectors, payloads)
+    client.delete("s", ids[:100])
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = client.scroll("s", cursor, limit=300, where={"colour": "red"}, with_vectors=True)
+        seen += page.ids
+        assert page.vectors is not None and len(page.vectors) == len(page.ids)
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert seen == [ids[i] for i in range(100, N) if i % 4 == 0]
+    everything = client.scroll("s", limit=N, with_payloads=True)
+    assert everything.next_cursor is None and len(everything.ids) == N - 100
+    assert everything.payloads[0] == payloads[100]
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        ({"colour2": "red"}, r"filter\.must\[0\]: no payload .* has field 'colour2'"),
+        ({"colour": 3}, r"filter\.must\[0\]: field 'colour' holds text values .* not number"),
+        ({"price": {"gt": "cheap"}}, None),
+        ({"colour": {"gte": 1}}, r"filter\.must\[0\]\.range: a range needs numbers"),
+        ({"price": {"gt": float("nan")}}, r"filter\.must\[0\]\.range\.gt: must be a finite"),
+        ({"tags": []}, r"filter\.must\[0\]\.any_of: is empty"),
+        ({"$not": {"nope": 1}}, r"filter\.must_not\[0\]\.filter\.must\[0\]: no payload"),
+    ],
+)
+def test_filter_mistakes_are_named(client: Client, points, where: dict, message: str) -> None:
+    ids, vectors, payloads = points
+    client.create_space("s", DIM)
+    client.upsert("s", ids[:10], vectors[:10], payloads[:10])
+    if message is None:
+        # Caught by the client before it sends: a bound must be a number.
+        with pytest.raises(TypeError):
+            client.search("s", vectors[0], where=where)
+        return
+    with pytest.raises(InvalidArgumentError, match=message):
+        client.search("s", vectors[0], where=where)
+
+
+def test_bad_cursor_is_named(client: Client) -> None:
+    client.create_space("s", DIM)
+    with pytest.raises(InvalidArgumentError, match="cursor"):
+        client.scroll("s", "not-a-cursor")

@@ -31,6 +31,7 @@ class SemspaceServer:
     port: int
     registry: SpaceRegistry
     health: health.HealthServicer
+    servicer: SemspaceServicer
 
     @property
     def address(self) -> str:
@@ -63,7 +64,8 @@ def create_server(settings: ServerSettings) -> SemspaceServer:
             ("grpc.max_send_message_length", settings.max_message_bytes),
         ],
     )
-    pb_grpc.add_SemspaceServicer_to_server(SemspaceServicer(registry, settings), server)
+    servicer = SemspaceServicer(registry, settings)
+    pb_grpc.add_SemspaceServicer_to_server(servicer, server)
     health_servicer = health.HealthServicer(experimental_non_blocking=True)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
@@ -72,7 +74,7 @@ def create_server(settings: ServerSettings) -> SemspaceServer:
     port = server.add_insecure_port(f"{settings.host}:{settings.port}")
     if port == 0:
         raise OSError(f"could not bind {settings.host}:{settings.port}")
-    running = SemspaceServer(server, port, registry, health_servicer)
+    running = SemspaceServer(server, port, registry, health_servicer, servicer)
     running._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
     server.start()
     return running

@@ -12,7 +12,8 @@ from semspace.server.arithmetic import Method
 from semspace.server.errors import InvalidArgument
 from semspace.server.models import decode_images
 from semspace.server.search_convert import index_info
-from semspace.server.space import Neighbors, Pixels, Space, Target, Text
+from semspace.server.space import Space
+from semspace.server.space_types import Neighbors, Pixels, Target, Text
 from semspace.v1 import semspace_pb2 as pb
 from semspace.vectors import pack, unpack
 

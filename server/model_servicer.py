@@ -5,7 +5,8 @@ from __future__ import annotations
 import grpc
 import numpy as np
 
-from semspace.server import convert
+from semspace.server import convert, relations
+from semspace.server.batcher import MicroBatcher
 from semspace.server.errors import InvalidArgument, maps_errors
 from semspace.server.models import decode_images, encode_pngs, pixels_to_images
 from semspace.server.registry import SpaceRegistry
@@ -23,9 +24,16 @@ PATHS = {
 }
 
 
+def embed_images_together(space: Space, batches: list[np.ndarray]) -> list[np.ndarray]:
+    """Vectors of several calls' images from one model call, split back per call."""
+    vectors, _ = space.embed([], np.concatenate(batches))
+    return np.split(vectors, np.cumsum([len(b) for b in batches])[:-1])
+
+
 class ModelRpcs:
     registry: SpaceRegistry
     limits: ServerSettings
+    embed_batcher: MicroBatcher[np.ndarray, np.ndarray]
 
     def _space(self, name: str) -> Space:
         return self.registry.get(check_space_name(name))
@@ -55,12 +63,18 @@ class ModelRpcs:
 
     @maps_errors
     def Embed(self, request: pb.EmbedRequest, context: grpc.ServicerContext):
-        space = self._space(request.space)
-        images = self._images(list(request.images), request.pixels)
-        check_count(
-            len(request.texts) + len(images), "texts/images/pixels", self.limits.max_queries
-        )
-        vectors, composed = space.embed(list(request.texts), images)
+        with self.embed_batcher.in_flight():
+            space = self._space(request.space)
+            images = self._images(list(request.images), request.pixels)
+            check_count(
+                len(request.texts) + len(images), "texts/images/pixels", self.limits.max_queries
+            )
+            if len(images) and not request.texts:
+                # Image calls of one space share a model forward pass; word lookups are too
+                # cheap to gain from waiting for company.
+                vectors, composed = self.embed_batcher.submit(space, images), []
+            else:
+                vectors, composed = space.embed(list(request.texts), images)
         return pb.EmbedResponse(
             vectors=convert.vectors_to_pb(vectors, space.manifest.dim), composed=composed
         )
@@ -87,7 +101,8 @@ class ModelRpcs:
         space = self._space(request.space)
         check_count(len(request.a), "a", self.limits.max_queries)
         dim = space.manifest.dim
-        scores = space.similarity(
+        scores = relations.similarity(
+            space,
             convert.targets_from_pb(request.a, dim, "a"),
             convert.targets_from_pb(request.b, dim, "b"),
         )
@@ -98,7 +113,7 @@ class ModelRpcs:
         space = self._space(request.space)
         check_count(len(request.items), "items", self.limits.max_queries)
         items = convert.targets_from_pb(request.items, space.manifest.dim, "items")
-        index, scores = space.doesnt_match(items)
+        index, scores = relations.doesnt_match(space, items)
         return pb.DoesntMatchResponse(index=index, scores=scores.tolist())
 
     @maps_errors

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import grpc
+import numpy as np
 
 from semspace.server import convert
+from semspace.server.batcher import MicroBatcher
 from semspace.server.errors import InvalidArgument, maps_errors
-from semspace.server.model_servicer import ModelRpcs
+from semspace.server.model_servicer import ModelRpcs, embed_images_together
 from semspace.server.registry import SpaceRegistry
 from semspace.server.search_convert import filter_from_pb, index_config_from_pb, knobs_from_pb
 from semspace.server.settings import ServerSettings
-from semspace.server.space import Space
+from semspace.server.space import SearchJob, Space
+from semspace.server.space_types import Neighbors
 from semspace.server.validation import (
     DEFAULT_PAGE,
     canonical_payloads,
@@ -29,6 +32,15 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
     def __init__(self, registry: SpaceRegistry, settings: ServerSettings) -> None:
         self.registry = registry
         self.limits = settings
+        window = settings.batch_window_ms / 1000
+        self.search_batcher: MicroBatcher[SearchJob, list[Neighbors]] = MicroBatcher(
+            lambda key, jobs: key[0].run_searches(jobs),
+            window_seconds=window,
+            max_batch=settings.batch_max_calls,
+        )
+        self.embed_batcher: MicroBatcher[np.ndarray, np.ndarray] = MicroBatcher(
+            embed_images_together, window_seconds=window, max_batch=settings.batch_max_calls
+        )
 
     def _info(self, space: Space) -> pb.SpaceInfo:
         return convert.space_info(space, self.registry.versions(space.name))
@@ -90,22 +102,29 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
 
     @maps_errors
     def Search(self, request: pb.SearchRequest, context: grpc.ServicerContext):
-        space = self.registry.get(check_space_name(request.space))
-        check_count(len(request.queries), "queries", self.limits.max_queries)
-        k = check_k(request.k if request.HasField("k") else None, self.limits.max_k)
-        dim = space.manifest.dim
-        queries = convert.targets_from_pb(request.queries, dim, "queries")
-        results = space.search(
-            queries,
-            k,
-            exclude_ids=request.exclude_ids,
-            include_query_ids=request.include_query_ids,
-            with_vectors=request.with_vectors,
-            with_payloads=request.with_payloads,
-            knobs=knobs_from_pb(request.params, space),
-            exact=request.params.exact,
-            where=filter_from_pb(request.filter) if request.HasField("filter") else None,
-        )
+        with self.search_batcher.in_flight():
+            space = self.registry.get(check_space_name(request.space))
+            check_count(len(request.queries), "queries", self.limits.max_queries)
+            k = check_k(request.k if request.HasField("k") else None, self.limits.max_k)
+            dim = space.manifest.dim
+            queries = convert.targets_from_pb(request.queries, dim, "queries")
+            knobs = knobs_from_pb(request.params, space)
+            options = {
+                "exclude_ids": request.exclude_ids,
+                "include_query_ids": request.include_query_ids,
+                "with_vectors": request.with_vectors,
+                "with_payloads": request.with_payloads,
+                "knobs": knobs,
+            }
+            if request.HasField("filter") or request.params.exact:
+                where = filter_from_pb(request.filter) if request.HasField("filter") else None
+                results = space.search(
+                    queries, k, where=where, exact=request.params.exact, **options
+                )
+            else:
+                # Unfiltered searches of the same space and effort share one index call.
+                job = space.plan_search(queries, k, **options)
+                results = self.search_batcher.submit((space, knobs), job)
         return pb.SearchResponse(results=[convert.neighbors_to_pb(r, dim) for r in results])
 
     @maps_errors

@@ -36,4 +36,11 @@ class ServerSettings(BaseSettings):
     filter_exact_scan_points: int = Field(
         8192, ge=0, description="Filtered searches matching at most this many points scan them."
     )
+    batch_window_ms: float = Field(
+        2.0,
+        ge=0,
+        le=100,
+        description="Longest wait for concurrent Search/Embed calls to share one batch; 0: off.",
+    )
+    batch_max_calls: int = Field(64, ge=1, le=4096, description="Calls in one batch at most.")
     grace_seconds: float = Field(10.0, ge=0, description="Drain time for in-flight calls on stop.")

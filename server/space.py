@@ -21,44 +21,21 @@ from semspace.server.indexes import build_index, measure_recall
 from semspace.server.journal import Journal
 from semspace.server.models import SpaceModel
 from semspace.server.rwlock import ReadWriteLock
+from semspace.server.space_types import Neighbors, Page, Pixels, Target, Text
 from semspace.server.wal import WalRecord
 from semspace.vectors import VectorError, as_matrix, check_finite, unit_rows
 
 
 @dataclass(frozen=True)
-class Text:
-    """Raw text, embedded by the space's model."""
+class SearchJob:
+    """An unfiltered search with its queries resolved: per query, the rows it must skip."""
 
-    value: str
-
-
-@dataclass(frozen=True)
-class Pixels:
-    """One greyscale image (height, width), uint8 or floats in [0, 1], for the space's model."""
-
-    image: np.ndarray
-
-
-# A query, an arithmetic term or an item to compare: a stored point's id, a vector, raw input.
-Target = str | np.ndarray | Text | Pixels
-
-
-@dataclass(frozen=True)
-class Neighbors:
-    ids: list[str]
-    scores: np.ndarray
-    vectors: np.ndarray | None = None
-    payloads: list[str] | None = None
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a scroll; `next_row` is where the next page starts (None: the end)."""
-
-    ids: list[str]
-    vectors: np.ndarray
-    payloads: list[str]
-    next_row: int | None
+    matrix: np.ndarray
+    excluded: list[set[int]]
+    k: int
+    with_vectors: bool
+    with_payloads: bool
+    knobs: SearchKnobs
 
 
 class Space:
@@ -216,27 +193,23 @@ class Space:
     ) -> list[Neighbors]:
         """k nearest points per query; `where` restricts them to payloads matching a filter,
         `exact` scans instead of asking an approximate index."""
+        job = self.plan_search(
+            queries,
+            k,
+            exclude_ids=exclude_ids,
+            include_query_ids=include_query_ids,
+            with_vectors=with_vectors,
+            with_payloads=with_payloads,
+            knobs=knobs,
+        )
+        if where is None and not exact:
+            return self.run_searches([job])[0]
         with self.lock.read():
-            matrix, query_rows = self._resolve(queries, "queries")
-            excluded = {self._rows[i] for i in exclude_ids if i in self._rows}
-            per_query = [
-                excluded if row is None or include_query_ids else excluded | {row}
-                for row in query_rows
-            ]
-            if where is None and not exact:
-                fetch = k + max(len(rows) for rows in per_query)
-                scores, labels = self.index.search(matrix, fetch, knobs)
-                return [
-                    self._neighbors(
-                        scores[i], labels[i], per_query[i], k, with_vectors, with_payloads
-                    )
-                    for i in range(len(queries))
-                ]
             matching = self._live.mask.copy()
             if where is not None:
                 matching &= self.payload_index.mask(where, len(matching))
             answers = []
-            for query, skip in zip(matrix, per_query, strict=True):
+            for query, skip in zip(job.matrix, job.excluded, strict=True):
                 allowed = matching.copy()
                 allowed[list(skip)] = False
                 scores, labels = self._search_within(query[None, :], allowed, k, knobs, exact)
@@ -244,6 +217,53 @@ class Space:
                     self._neighbors(scores, labels, set(), k, with_vectors, with_payloads)
                 )
             return answers
+
+    def plan_search(
+        self,
+        queries: Sequence[Target],
+        k: int,
+        *,
+        exclude_ids: Sequence[str] = (),
+        include_query_ids: bool = False,
+        with_vectors: bool = False,
+        with_payloads: bool = False,
+        knobs: SearchKnobs = NO_KNOBS,
+    ) -> SearchJob:
+        """An unfiltered search resolved to vectors, to run later with others (micro-batching)."""
+        with self.lock.read():
+            matrix, query_rows = self._resolve(queries, "queries")
+            excluded = {self._rows[i] for i in exclude_ids if i in self._rows}
+        per_query = [
+            excluded if row is None or include_query_ids else excluded | {row} for row in query_rows
+        ]
+        return SearchJob(matrix, per_query, k, with_vectors, with_payloads, knobs)
+
+    def run_searches(self, jobs: Sequence[SearchJob]) -> list[list[Neighbors]]:
+        """Planned searches with the same knobs, answered by one index call."""
+        with self.lock.read():
+            return self._run_searches(jobs)
+
+    def _run_searches(self, jobs: Sequence[SearchJob]) -> list[list[Neighbors]]:
+        matrix = np.concatenate([job.matrix for job in jobs])
+        fetch = max(job.k + max(len(rows) for rows in job.excluded) for job in jobs)
+        scores, labels = self.index.search(matrix, fetch, jobs[0].knobs)
+        answers, row = [], 0
+        for job in jobs:
+            answers.append(
+                [
+                    self._neighbors(
+                        scores[row + i],
+                        labels[row + i],
+                        skip,
+                        job.k,
+                        job.with_vectors,
+                        job.with_payloads,
+                    )
+                    for i, skip in enumerate(job.excluded)
+                ]
+            )
+            row += len(job.excluded)
+        return answers
 
     def _search_within(
         self, query: np.ndarray, allowed: np.ndarray, k: int, knobs: SearchKnobs, exact: bool
@@ -352,25 +372,6 @@ class Space:
         """Vectors of ids, vectors and raw inputs alike, as the space stores them."""
         with self.lock.read():
             return self._resolve(targets, field)[0]
-
-    def similarity(self, a: Sequence[Target], b: Sequence[Target]) -> np.ndarray:
-        """Cosine similarity of each pair a[i], b[i]."""
-        if len(a) != len(b):
-            raise InvalidArgument(f"a, b: {len(a)} and {len(b)} items; pairs need equal counts")
-        with self.lock.read():
-            left = unit_rows(self._resolve(a, "a")[0], "a")
-            right = unit_rows(self._resolve(b, "b")[0], "b")
-        return np.einsum("ij,ij->i", left, right)
-
-    def doesnt_match(self, items: Sequence[Target]) -> tuple[int, np.ndarray]:
-        """The item least similar to the mean direction of all (gensim's doesnt_match)."""
-        if len(items) < 3:
-            raise InvalidArgument(f"items: {len(items)} given; the odd one out needs at least 3")
-        with self.lock.read():
-            unit = unit_rows(self._resolve(items, "items")[0], "items")
-        mean = unit_rows(unit.mean(axis=0, keepdims=True), "items (mean)")[0]
-        scores = unit @ mean
-        return int(np.argmin(scores)), scores
 
     # -- helpers --------------------------------------------------------------------------
 

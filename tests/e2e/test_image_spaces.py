@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 from pathlib import Path
 
 import grpc
@@ -136,3 +137,29 @@ def test_image_rpcs_stay_consistent_for_raw_grpc_callers(image_server) -> None:
         stub = pb_grpc.SemspaceStub(channel)
         answer = stub.Sample(pb.SampleRequest(space="vae"), timeout=30)
         assert len(answer.png) == 8  # the documented default n
+
+
+def test_concurrent_embeds_each_get_their_own_vectors(image_server) -> None:
+    """Image Embed calls are micro-batched into shared forward passes; each caller must still
+    get the vectors of its own images."""
+    server, artifacts = image_server
+    stored = np.asarray(load_artifact(artifacts / "cnn").vectors[:24])
+    expected = stored / np.linalg.norm(stored, axis=1, keepdims=True)
+    pictures = [training_image(artifacts, i) for i in range(24)]
+    results: dict[int, np.ndarray] = {}
+    start = threading.Barrier(12)
+
+    def call(worker: int) -> None:
+        with Client(server.address, timeout=30) as client:
+            start.wait()
+            for i in range(worker, 24, 12):
+                results[i] = client.embed("cnn", pixels=pictures[i][None]).vectors[0]
+
+    threads = [threading.Thread(target=call, args=(w,)) for w in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == list(range(24))
+    for i, vector in results.items():
+        np.testing.assert_allclose(vector, expected[i], rtol=1e-4, atol=1e-4)

@@ -102,10 +102,12 @@ class PayloadIndex:
         self._kinds: dict[str, set[str]] = {}
 
     def add(self, rows: Sequence[int], payloads: Sequence[str]) -> None:
-        for row, text in zip(rows, payloads, strict=True):
-            if not text:
+        # One parse of all payloads as a JSON array: far fewer calls than one per payload.
+        parsed = json.loads("[" + ",".join(text or "null" for text in payloads) + "]")
+        for row, payload in zip(rows, parsed, strict=True):
+            if payload is None:
                 continue
-            for path, value in flatten(json.loads(text)):
+            for path, value in flatten(payload):
                 key = _key(value)
                 self._kinds.setdefault(path, set()).add(key[0])
                 self._rows_by_value.setdefault(path, {}).setdefault(key, []).append(row)

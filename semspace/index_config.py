@@ -72,6 +72,9 @@ class IndexConfig(BaseModel):
                     f"{field}.params.{name}: not a parameter of {index_kind.value} (it takes "
                     f"{takes})"
                 )
+        if "nlist" in params and "nprobe" not in params:
+            # A small nlist given alone should not trip over the default nprobe.
+            params = {**params, "nprobe": min(cls.model_fields["nprobe"].default, params["nlist"])}
         try:
             config = cls(kind=index_kind, **params)
         except ValidationError as error:

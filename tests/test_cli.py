@@ -90,3 +90,54 @@ def test_arithmetic_expressions_parse_into_weighted_terms(expression, terms) -> 
     from semspace.cli.inputs import parse_expression
 
     assert parse_expression(expression) == terms
+
+
+def test_index_filter_scroll_and_reload_commands(capsys, server, tmp_path) -> None:
+    args = ("create", "h", "--dim", "4", "--index", "hnsw", "--param", "m=8")
+    code, out, err = run(capsys, server, *args)
+    assert code == 0 and "hnsw index" in out, err
+    np.save(tmp_path / "v.npy", np.eye(4, dtype=np.float32))
+    assert run(capsys, server, "upsert", "h", "--npy", str(tmp_path / "v.npy"))[0] == 0
+    code, out, _ = run(capsys, server, "info", "h", "--json")
+    assert json.loads(out)["index_info"]["params"]["m"] == 8
+    code, out, _ = run(capsys, server, "search", "h", "--id", "0", "--ef-search", "4", "--json")
+    assert code == 0 and len(json.loads(out)) == 3
+    code, _, err = run(capsys, server, "search", "h", "--id", "0", "--nprobe", "4")
+    assert code == 2 and "params.nprobe" in err
+    code, out, _ = run(capsys, server, "scroll", "h", "--limit", "3", "--json")
+    page = json.loads(out)
+    assert page["ids"] == ["0", "1", "2"] and page["next_cursor"] == "3"
+    code, out, _ = run(capsys, server, "reload", "--json")
+    assert code == 0 and json.loads(out) == [
+        {"space": "h", "action": "skipped", "version": 1, "detail": "user spaces are always live"}
+    ]
+    code, _, err = run(capsys, server, "search", "h", "--id", "0", "--where", "[1]")
+    assert code == 2 and "JSON object" in err
+
+
+def test_set_index_rewrites_the_manifest_for_the_next_reload(capsys, server) -> None:
+    root = server.registry.root
+    run(capsys, server, "create", "u", "--dim", "4")
+    code, out, err = (
+        main(
+            [
+                "set-index",
+                "u",
+                "--index",
+                "ivf_flat",
+                "--param",
+                "nlist=4",
+                "--artifacts-dir",
+                str(root),
+            ]
+        ),
+        *capsys.readouterr(),
+    )
+    assert code == 0 and "ivf_flat" in out, err
+    from semspace.artifact import read_manifest
+
+    assert read_manifest(root / "u").index.nlist == 4
+    code = main(
+        ["set-index", "u", "--index", "hnsw", "--param", "nlist=4", "--artifacts-dir", str(root)]
+    )
+    assert code == 2 and "index.params.nlist" in capsys.readouterr().err

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from semspace import __version__
-from semspace.cli import local, remote
+from semspace.cli import index_commands, local, remote
 from semspace.client import SemspaceError
 from semspace.locations import default_artifacts_dir, default_data_dir
 
@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     remote.register(commands)
+    index_commands.register(commands, default_artifacts_dir())
     local.register(commands, default_data_dir(), default_artifacts_dir())
     return parser
 

@@ -7,7 +7,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from semspace.cli import model_commands
+from semspace.cli import index_commands, model_commands
 from semspace.cli.inputs import parse_expression, parse_vector, read_csv_points, read_npy_points
 from semspace.cli.output import emit
 from semspace.client import Client, Image, Neighbors, Text
@@ -42,8 +42,15 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 def cmd_create(args: argparse.Namespace) -> int:
     with _client(args) as client:
-        info = client.create_space(args.space, args.dim, args.metric, args.description)
-    print(f"created space '{info.name}' ({info.dim}-d, {info.metric})")
+        info = client.create_space(
+            args.space,
+            args.dim,
+            args.metric,
+            args.description,
+            index=args.index,
+            index_params=index_commands.parse_params(args.param),
+        )
+    print(f"created space '{info.name}' ({info.dim}-d, {info.metric}, {info.index} index)")
     return 0
 
 
@@ -107,7 +114,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     else:
         query = parse_vector(args.vector)
     with _client(args) as client:
-        neighbors = client.search(args.space, query, args.k, with_payloads=True)
+        neighbors = client.search(
+            args.space, query, args.k, with_payloads=True, **index_commands.search_options(args)
+        )
     _emit_neighbors(args, neighbors)
     return 0
 
@@ -154,6 +163,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--dim", type=int, required=True)
     p.add_argument("--metric", choices=("cosine", "l2", "ip"), default="cosine")
     p.add_argument("--description", default="")
+    index_commands.add_index_flags(p)
     p.set_defaults(func=cmd_create)
     p = commands.add_parser("drop", help="delete a user space and its data")
     p.add_argument("space")
@@ -184,6 +194,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     query.add_argument("--text", help="text embedded by the space's model (word spaces)")
     query.add_argument("--image", type=Path, help="PNG/JPEG embedded by the model (image spaces)")
     p.add_argument("-k", type=int, default=10)
+    index_commands.add_search_flags(p)
     p.set_defaults(func=cmd_search)
     p = commands.add_parser(
         "arithmetic",

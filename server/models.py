@@ -59,9 +59,15 @@ class SpaceModel:
 class ImageSpaceModel(SpaceModel):
     inputs = ("image",)
 
-    def __init__(self, artifact: Artifact) -> None:
+    def __init__(self, artifact: Artifact, torch_threads: int = 1) -> None:
         super().__init__(artifact.manifest)
+        import torch
+
         from semspace.models.images import ImageModel
+
+        # Set on purpose: torch's default of one thread per core fights the gRPC threads, which
+        # already run calls side by side.
+        torch.set_num_threads(torch_threads)
 
         self.model = ImageModel.load(artifact.path)
         self.can_decode = self.model.can_decode
@@ -116,11 +122,11 @@ class WordSpaceModel(SpaceModel):
         return {"pad": PAD_ID, "unk": UNK_ID, "sos": SOS_ID, "eos": EOS_ID}
 
 
-def load_model(artifact: Artifact) -> SpaceModel:
+def load_model(artifact: Artifact, torch_threads: int = 1) -> SpaceModel:
     """The model for a space's kind; user-made and unknown kinds get the model-less one."""
     kind = artifact.manifest.kind
     if kind in IMAGE_KINDS:
-        return ImageSpaceModel(artifact)
+        return ImageSpaceModel(artifact, torch_threads)
     if kind in WORD_KINDS:
         return WordSpaceModel(artifact)
     return SpaceModel(artifact.manifest)

@@ -139,7 +139,8 @@ class SpaceRegistry:
             raise ArtifactError(f"manifest names '{manifest.name}' but lies in '{directory.name}'")
         index = build_index(manifest.index, manifest.dim, manifest.metric)
         if manifest.kind != USER_KIND:
-            space = Space(manifest, index, model=load_model(artifact), **self._tuning)
+            model = load_model(artifact, self.settings.torch_threads)
+            space = Space(manifest, index, model=model, **self._tuning)
             space.load_rows(artifact)
             return space, print_
         space = Space(manifest, index, **self._tuning)

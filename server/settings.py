@@ -43,4 +43,11 @@ class ServerSettings(BaseSettings):
         description="Longest wait for concurrent Search/Embed calls to share one batch; 0: off.",
     )
     batch_max_calls: int = Field(64, ge=1, le=4096, description="Calls in one batch at most.")
+    faiss_threads: int = Field(
+        1,
+        ge=1,
+        le=256,
+        description="OpenMP threads per FAISS call; calls already run side by side in workers.",
+    )
+    torch_threads: int = Field(1, ge=1, le=256, description="Threads per model call.")
     grace_seconds: float = Field(10.0, ge=0, description="Drain time for in-flight calls on stop.")

@@ -49,5 +49,6 @@ def server(start_server: Callable[..., SemspaceServer]) -> SemspaceServer:
 
 @pytest.fixture
 def client(server: SemspaceServer) -> Iterator[Client]:
-    with Client(server.address, timeout=10) as connected:
+    # Generous: a deadline here guards against hangs, not slowness on a busy machine.
+    with Client(server.address, timeout=60) as connected:
         yield connected

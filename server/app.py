@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from concurrent import futures
 from dataclasses import dataclass
 
@@ -12,6 +13,11 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from semspace.server import tls
+from semspace.server.auth import KeyStore, is_loopback, load_key_store
+from semspace.server.interceptors import RequestInterceptor
+from semspace.server.logging_setup import configure_logging
+from semspace.server.metrics import MetricsEndpoint, start_metrics
 from semspace.server.registry import SpaceRegistry
 from semspace.server.servicer import SemspaceServicer
 from semspace.server.settings import ServerSettings
@@ -31,10 +37,16 @@ class SemspaceServer:
     port: int
     registry: SpaceRegistry
     health: health.HealthServicer
+    keys: KeyStore
+    metrics: MetricsEndpoint | None = None
 
     @property
     def address(self) -> str:
         return f"{self.registry.settings.host}:{self.port}"
+
+    def begin_drain(self) -> None:
+        """Health says NOT_SERVING while calls are still answered, so balancers move away."""
+        self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
 
     def load(self) -> None:
         self.registry.load_all()
@@ -47,6 +59,8 @@ class SemspaceServer:
             grace = self.registry.settings.grace_seconds
         self.grpc_server.stop(grace).wait()
         self.registry.close()
+        if self.metrics is not None:
+            self.metrics.stop()
 
     def _set_health(self, status: int) -> None:
         for service in ("", SERVICE_NAME):
@@ -54,10 +68,17 @@ class SemspaceServer:
 
 
 def create_server(settings: ServerSettings) -> SemspaceServer:
-    """Binds and starts the server (health NOT_SERVING); call `load()` to serve spaces."""
+    """Binds and starts the server (health NOT_SERVING); call `load()` to serve spaces.
+
+    Refuses (AuthConfigError) to bind a non-loopback address without API keys unless auth is
+    explicitly off.
+    """
+    keys = load_key_store(settings)
+    credentials = tls.server_credentials(settings)
     registry = SpaceRegistry(settings)
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="semspace"),
+        interceptors=[RequestInterceptor(keys, settings)],
         options=[
             ("grpc.max_receive_message_length", settings.max_message_bytes),
             ("grpc.max_send_message_length", settings.max_message_bytes),
@@ -69,24 +90,43 @@ def create_server(settings: ServerSettings) -> SemspaceServer:
     reflection.enable_server_reflection(
         (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
     )
-    port = server.add_insecure_port(f"{settings.host}:{settings.port}")
+    address = f"{settings.host}:{settings.port}"
+    if credentials is None:
+        port = server.add_insecure_port(address)
+    else:
+        port = server.add_secure_port(address, credentials)
     if port == 0:
-        raise OSError(f"could not bind {settings.host}:{settings.port}")
-    running = SemspaceServer(server, port, registry, health_servicer)
+        raise OSError(f"could not bind {address}")
+    running = SemspaceServer(server, port, registry, health_servicer, keys)
     running._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
     server.start()
+    running.metrics = start_metrics(settings, registry)
     return running
 
 
 def serve(settings: ServerSettings) -> None:
     """Runs until SIGTERM or SIGINT, then drains gracefully."""
+    configure_logging(settings.log_format, logging.getLogger().level or logging.INFO)
     running = create_server(settings)
     log.info("semspace listening on %s (artifacts: %s)", running.address, settings.artifacts_dir)
+    log.info("%s; %s", running.keys.describe(), tls.describe(settings))
+    if not running.keys.enabled and not is_loopback(settings.host):
+        log.warning(
+            "auth is off on %s: anyone who reaches this port may read and write every space",
+            settings.host,
+        )
     running.load()
     log.info("serving %d spaces", len(running.registry.all()))
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
     stopping.wait()
-    log.info("shutting down: draining for up to %.0f s", settings.grace_seconds)
+    log.info(
+        "shutting down: NOT_SERVING for %.1f s, then draining in-flight calls for up to %.0f s",
+        settings.drain_delay_seconds,
+        settings.grace_seconds,
+    )
+    running.begin_drain()
+    time.sleep(settings.drain_delay_seconds)
     running.stop()
+    log.info("stopped: in-flight calls answered, write-ahead logs closed")

@@ -121,6 +121,7 @@ class _Call:
             code,
             seconds * 1000,
             extra={
+                "request_id": REQUEST_ID.get(),
                 "rpc": self.rpc,
                 "code": code,
                 "duration_ms": round(seconds * 1000, 3),

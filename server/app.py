@@ -16,7 +16,6 @@ from grpc_reflection.v1alpha import reflection
 from semspace.server import tls
 from semspace.server.auth import KeyStore, is_loopback, load_key_store
 from semspace.server.interceptors import RequestInterceptor
-from semspace.server.logging_setup import configure_logging
 from semspace.server.metrics import MetricsEndpoint, start_metrics
 from semspace.server.registry import SpaceRegistry
 from semspace.server.servicer import SemspaceServicer
@@ -106,7 +105,6 @@ def create_server(settings: ServerSettings) -> SemspaceServer:
 
 def serve(settings: ServerSettings) -> None:
     """Runs until SIGTERM or SIGINT, then drains gracefully."""
-    configure_logging(settings.log_format, logging.getLogger().level or logging.INFO)
     running = create_server(settings)
     log.info("semspace listening on %s (artifacts: %s)", running.address, settings.artifacts_dir)
     log.info("%s; %s", running.keys.describe(), tls.describe(settings))

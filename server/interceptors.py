@@ -81,6 +81,7 @@ class _Call:
         token = REQUEST_ID.set(request_id)
         start = time.perf_counter()
         code = "OK"
+        log.debug("%s started", self.rpc)
         try:
             context.send_initial_metadata(((REQUEST_ID_KEY, request_id),))
             try:

@@ -14,7 +14,8 @@ MIB = 1024 * 1024
 class ServerSettings(BaseSettings):
     """Everything `semspace serve` can be told; tests build it directly with port=0."""
 
-    model_config = SettingsConfigDict(env_prefix="SEMSPACE_", extra="forbid")
+    # Empty variables count as unset: docker-compose passes `${VAR:-}` through as "".
+    model_config = SettingsConfigDict(env_prefix="SEMSPACE_", extra="forbid", env_ignore_empty=True)
 
     host: str = Field("127.0.0.1", description="Address to bind; loopback by default.")
     port: int = Field(50051, ge=0, le=65535, description="Port; 0 picks a free one.")

@@ -127,4 +127,4 @@ def serve(settings: ServerSettings) -> None:
     running.begin_drain()
     time.sleep(settings.drain_delay_seconds)
     running.stop()
-    log.info("stopped: in-flight calls answered, write-ahead logs closed")
+    log.info("stopped: calls drained, write-ahead logs closed")

@@ -96,10 +96,11 @@ def create_server(settings: ServerSettings) -> SemspaceServer:
         port = server.add_secure_port(address, credentials)
     if port == 0:
         raise OSError(f"could not bind {address}")
-    running = SemspaceServer(server, port, registry, health_servicer, keys)
+    # Metrics before start: if their port is taken, no gRPC server is left running.
+    metrics = start_metrics(settings, registry)
+    running = SemspaceServer(server, port, registry, health_servicer, keys, metrics)
     running._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
     server.start()
-    running.metrics = start_metrics(settings, registry)
     return running
 
 

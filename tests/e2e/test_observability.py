@@ -10,7 +10,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from semspace.cli import main
-from semspace.client import Client, NotFoundError
+from semspace.client import AsyncClient, Client, NotFoundError
 from semspace.server.app import create_server
 from semspace.server.metrics import observe_batch_size
 from semspace.v1 import semspace_pb2 as pb
@@ -98,6 +98,14 @@ def test_the_access_log_carries_the_clients_request_id(watched, caplog) -> None:
         client.with_request_id("checkout-7").search("cities", "paris", k=1)
     lines = [r for r in caplog.records if getattr(r, "request_id", None) == "checkout-7"]
     assert [(r.rpc, r.code) for r in lines] == [("Search", "OK")]
+
+
+async def test_the_async_client_passes_request_ids_too(watched, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="semspace.access")
+    async with AsyncClient(watched.address) as client:
+        await client.with_request_id("async-9").get_space("cities")
+    lines = [r for r in caplog.records if getattr(r, "request_id", None) == "async-9"]
+    assert [(r.rpc, r.code) for r in lines] == [("GetSpace", "OK")]
 
 
 def test_status_prints_health_spaces_counts_version_and_uptime(watched, capsys) -> None:

@@ -114,11 +114,13 @@ def serve(settings: ServerSettings) -> None:
             "auth is off on %s: anyone who reaches this port may read and write every space",
             settings.host,
         )
-    running.load()
-    log.info("serving %d spaces", len(running.registry.all()))
+    # Handlers before loading: a SIGTERM that arrives while loading, or right after SERVING,
+    # still gets the graceful path rather than the default instant death.
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
+    running.load()
+    log.info("serving %d spaces", len(running.registry.all()))
     stopping.wait()
     log.info(
         "shutting down: NOT_SERVING for %.1f s, then draining in-flight calls for up to %.0f s",

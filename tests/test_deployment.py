@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import re
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from semspace.cli import build_parser
+from semspace.client import AuthError, Client
 from semspace.server.auth import AuthConfigError, load_key_store
 from semspace.server.settings import ServerSettings
 from tests.conftest import REPO
+from tests.e2e.processes import ServerProcess
 
 # Variables the CLI reads as a client (the health check), not server settings.
 CLIENT_VARIABLES = {"SEMSPACE_CA_FILE", "SEMSPACE_API_KEY", "SEMSPACE_ADDRESS"}
@@ -128,3 +132,30 @@ def test_the_dockerfile_installs_the_cpu_torch_and_copies_every_package() -> Non
     for folder in ("proto", "semspace", "server", "client", "trainers"):
         assert f"COPY {folder} {folder}" in dockerfile
     assert "whl/cpu" in dockerfile
+
+
+def test_the_compose_commands_run_for_real_on_loopback(tmp_path, monkeypatch) -> None:
+    """The server's command and environment from the compose file, with only the address made
+    local (loopback, a free port, a temporary volume), then its health check and a keyed call."""
+    environment = server_environment({"SEMSPACE_API_KEYS": "read-write:compose-key"})
+    environment["SEMSPACE_METRICS_PORT"] = "0"
+    environment["SEMSPACE_METRICS_HOST"] = "127.0.0.1"
+    command = compose()["services"]["server"]["command"][1:]
+    local = {"--host": "127.0.0.1", "--port": "0", "--artifacts-dir": str(tmp_path)}
+    arguments = [local.get(command[i - 1], arg) if i else arg for i, arg in enumerate(command)]
+    server = ServerProcess.from_arguments(arguments, environment)
+    try:
+        health = compose()["services"]["server"]["healthcheck"]["test"][1:]
+        health[health.index("--address") + 1] = server.address
+        probe = subprocess.run(
+            [sys.executable, "-m", *health], capture_output=True, text=True, timeout=60
+        )
+        assert probe.returncode == 0, probe.stderr
+        assert probe.stdout.strip() == "SERVING"
+        with Client(server.address, api_key="compose-key") as client:
+            assert client.list_spaces() == []
+        with Client(server.address, api_key="") as client, pytest.raises(AuthError):
+            client.list_spaces()
+    finally:
+        server.stop()
+    assert any('"auth on: API keys required' in line for line in server.lines)

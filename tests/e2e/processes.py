@@ -19,12 +19,24 @@ LISTENING = re.compile(r"semspace listening on (\S+)")
 
 class ServerProcess:
     def __init__(self, artifacts: Path, *, verbose: bool = False, **env: str) -> None:
+        """`semspace [-v] serve --port 0 --artifacts-dir ARTIFACTS` with SEMSPACE_* from `env`."""
+        arguments = [*(["-v"] if verbose else []), "serve", "--port", "0"]
+        self.start([*arguments, "--artifacts-dir", str(artifacts)], env)
+
+    @classmethod
+    def from_arguments(cls, arguments: list[str], env: dict[str, str]) -> ServerProcess:
+        """`semspace ARGUMENTS`, e.g. the command of a docker-compose service."""
+        server = cls.__new__(cls)
+        server.start(arguments, env)
+        return server
+
+    def start(self, arguments: list[str], env: dict[str, str]) -> None:
         clean = {k: v for k, v in os.environ.items() if not k.startswith("SEMSPACE_")}
-        command = [sys.executable, "-m", "semspace", *(["-v"] if verbose else [])]
-        command += ["serve", "--port", "0"]
-        command += ["--artifacts-dir", str(artifacts)]
         self.process = subprocess.Popen(
-            command, stderr=subprocess.PIPE, text=True, env={**clean, **env}
+            [sys.executable, "-m", "semspace", *arguments],
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**clean, **env},
         )
         self.lines: list[str] = []
         self._address: str | None = None

@@ -18,7 +18,7 @@ import grpc
 from google.protobuf.message import DecodeError
 
 from semspace.server.auth import KeyStore
-from semspace.server.errors import InvalidArgument, abort
+from semspace.server.errors import InvalidArgument, SemspaceError, abort
 from semspace.server.limits import check_deadline, check_image_bytes
 from semspace.server.logging_setup import REQUEST_ID
 from semspace.server.metrics import observe_request
@@ -49,15 +49,33 @@ class RequestInterceptor(grpc.ServerInterceptor):
         handler_call_details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler | None:
         handler = continuation(handler_call_details)
-        # Streaming handlers are health Watch and reflection: open to all, nothing to limit.
-        if handler is None or handler.unary_unary is None:
-            return handler
+        if handler is None:
+            return None
         method: str = handler_call_details.method  # type: ignore[attr-defined]
         metadata = dict(handler_call_details.invocation_metadata)  # type: ignore[attr-defined]
+        if handler.unary_unary is None:
+            # Streaming: health Watch and reflection today, open to all. A streaming semspace
+            # RPC added later still needs a key: auth fails closed.
+            try:
+                self.keys.check(method, metadata.get("authorization"))
+            except SemspaceError as error:
+                return _refusal(handler, error)
+            return handler
         call = _Call(self, handler, method, metadata)
         return grpc.unary_unary_rpc_method_handler(
             call.run, request_deserializer=None, response_serializer=handler.response_serializer
         )
+
+
+def _refusal(handler: grpc.RpcMethodHandler, error: SemspaceError) -> grpc.RpcMethodHandler:
+    """A handler of the same streaming kind that ends the call with `error`'s status."""
+
+    def refuse(request: Any, context: grpc.ServicerContext) -> Any:
+        abort(context, error, "auth")
+
+    kind = "stream_" if handler.request_streaming else "unary_"
+    kind += "stream" if handler.response_streaming else "unary"
+    return handler._replace(**{kind: refuse})  # type: ignore[attr-defined]
 
 
 class _Call:

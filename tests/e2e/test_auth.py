@@ -9,7 +9,9 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from semspace.client import AsyncClient, AuthError, Client
+from semspace.server.app import create_server
 from semspace.server.auth import hash_key
+from tests.conftest import settings_for
 
 READ_KEY = "read-key-0123"
 WRITE_KEY = "write-key-4567"
@@ -88,3 +90,34 @@ def test_health_and_reflection_need_no_key(keyed) -> None:
         )
         names = {s.name for a in answers for s in a.list_services_response.service}
     assert "semspace.v1.Semspace" in names
+
+
+def test_a_streaming_rpc_added_to_the_service_later_still_needs_a_key(tmp_path) -> None:
+    """Auth fails closed: a streaming method under semspace.v1.Semspace that no table lists is
+    refused without a key, and treated as a write."""
+
+    def numbers(request: bytes, context: grpc.ServicerContext):
+        yield b"1"
+        yield b"2"
+
+    handler = grpc.method_handlers_generic_handler(
+        "semspace.v1.Semspace", {"Count": grpc.unary_stream_rpc_method_handler(numbers)}
+    )
+    server = create_server(
+        settings_for(tmp_path, api_keys=f"read-write:{WRITE_KEY},read-only:{READ_KEY}")
+    )
+    server.grpc_server.add_generic_rpc_handlers((handler,))
+    server.load()
+    try:
+        with grpc.insecure_channel(server.address) as channel:
+            count = channel.unary_stream("/semspace.v1.Semspace/Count")
+            with pytest.raises(grpc.RpcError) as raised:
+                list(count(b"", timeout=5))
+            assert raised.value.code() == grpc.StatusCode.UNAUTHENTICATED
+            with pytest.raises(grpc.RpcError) as raised:
+                list(count(b"", metadata=(("authorization", f"Bearer {READ_KEY}"),), timeout=5))
+            assert raised.value.code() == grpc.StatusCode.PERMISSION_DENIED
+            answer = count(b"", metadata=(("authorization", f"Bearer {WRITE_KEY}"),), timeout=5)
+            assert list(answer) == [b"1", b"2"]
+    finally:
+        server.stop(0)

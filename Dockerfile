@@ -16,5 +16,5 @@ COPY trainers trainers
 # The CPU build of torch: the default wheel on PyPI is the multi-GB CUDA one.
 RUN pip install --extra-index-url https://download.pytorch.org/whl/cpu ".[train]"
 
-EXPOSE 50051
+EXPOSE 50051 9464
 CMD ["semspace", "serve", "--host", "0.0.0.0"]

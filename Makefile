@@ -10,7 +10,7 @@ export SEMSPACE_DATA_DIR SEMSPACE_ARTIFACTS_DIR
 
 PROTO_SRC := $(wildcard proto/semspace/v1/*.proto)
 
-.PHONY: install serve test lint proto bench bench-search-latency bench-w2v bench-images clean
+.PHONY: install serve test lint proto bench bench-search-latency bench-w2v bench-images bench-load soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,14 @@ bench-w2v: install
 
 bench-images: install
 	$(BIN)/python bench/images_eval.py --data-dir $(SEMSPACE_DATA_DIR) --artifacts-dir $(SEMSPACE_ARTIFACTS_DIR)
+
+bench-load: install
+	$(BIN)/python bench/load.py --concurrency 16 --seconds 10 --tag load
+
+# The long proofs of issue 7: 20 SIGKILLs mid-stream, then concurrency 64 for 60 s.
+soak: install
+	SEMSPACE_CRASH_ITERATIONS=20 $(BIN)/pytest -q -s -p no:cacheprovider tests/e2e/test_crash_safety.py
+	$(BIN)/python bench/load.py --concurrency 64 --seconds 60 --tag soak
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -6,12 +6,17 @@ its result, the async client returns an awaitable of the same result.
 
 from __future__ import annotations
 
+import copy
+import os
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
+from typing import Any, Self
 
 import numpy as np
+from grpc_health.v1 import health_pb2_grpc
 
 from semspace.client import operations as ops
+from semspace.client.channel import API_KEY_ENV, Security, call_metadata, open_channel
 from semspace.client.operations import Payload, Target
 from semspace.client.types import (
     ArithmeticResult,
@@ -27,6 +32,7 @@ from semspace.client.types import (
     Tokens,
     UpsertResult,
 )
+from semspace.v1 import semspace_pb2_grpc as pb_grpc
 
 DEFAULT_ADDRESS = "127.0.0.1:50051"
 DEFAULT_TIMEOUT = 10.0
@@ -34,8 +40,49 @@ MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
 
 class SpaceApi:
-    timeout: float
-    _stubs: tuple[Any, ...]
+    """Connection set-up and the methods of both clients; `_aio` picks the transport.
+
+    api_key: sent as `authorization: Bearer KEY` (default: env SEMSPACE_API_KEY).
+    tls / ca_file: connect with TLS, trusting the system roots or this PEM CA;
+    cert_file + key_file: the client certificate for servers that require mTLS.
+    """
+
+    _aio = False
+
+    def __init__(
+        self,
+        address: str = DEFAULT_ADDRESS,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_message_bytes: int = MAX_MESSAGE_BYTES,
+        api_key: str | None = None,
+        tls: bool = False,
+        ca_file: str | Path | None = None,
+        cert_file: str | Path | None = None,
+        key_file: str | Path | None = None,
+    ) -> None:
+        self.address = address
+        self.timeout = timeout
+        security = Security(
+            tls=tls,
+            ca_file=None if ca_file is None else Path(ca_file),
+            cert_file=None if cert_file is None else Path(cert_file),
+            key_file=None if key_file is None else Path(key_file),
+        )
+        self._api_key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
+        self._metadata = call_metadata(self._api_key, None)
+        self._channel = open_channel(address, security, max_message_bytes, aio=self._aio)
+        self._stubs = (
+            pb_grpc.SemspaceStub(self._channel),
+            health_pb2_grpc.HealthStub(self._channel),
+        )
+
+    def with_request_id(self, request_id: str) -> Self:
+        """A view of this client whose calls carry `x-request-id: request_id` (to follow one
+        request through the server's logs); it shares the connection, so close only the original."""
+        view = copy.copy(self)
+        view._metadata = call_metadata(self._api_key, request_id)
+        return view
 
     def _run(self, operation: ops.Operation[Any], timeout: float | None) -> Any:
         raise NotImplementedError

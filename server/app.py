@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from concurrent import futures
 from dataclasses import dataclass
 
@@ -13,6 +14,10 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from semspace.server import tls
+from semspace.server.auth import KeyStore, is_loopback, load_key_store
+from semspace.server.interceptors import RequestInterceptor
+from semspace.server.metrics import MetricsEndpoint, start_metrics
 from semspace.server.registry import SpaceRegistry
 from semspace.server.servicer import SemspaceServicer
 from semspace.server.settings import ServerSettings
@@ -33,10 +38,16 @@ class SemspaceServer:
     registry: SpaceRegistry
     health: health.HealthServicer
     servicer: SemspaceServicer
+    keys: KeyStore
+    metrics: MetricsEndpoint | None = None
 
     @property
     def address(self) -> str:
         return f"{self.registry.settings.host}:{self.port}"
+
+    def begin_drain(self) -> None:
+        """Health says NOT_SERVING while calls are still answered, so balancers move away."""
+        self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
 
     def load(self) -> None:
         self.registry.load_all()
@@ -49,6 +60,8 @@ class SemspaceServer:
             grace = self.registry.settings.grace_seconds
         self.grpc_server.stop(grace).wait()
         self.registry.close()
+        if self.metrics is not None:
+            self.metrics.stop()
 
     def _set_health(self, status: int) -> None:
         for service in ("", SERVICE_NAME):
@@ -56,14 +69,21 @@ class SemspaceServer:
 
 
 def create_server(settings: ServerSettings) -> SemspaceServer:
-    """Binds and starts the server (health NOT_SERVING); call `load()` to serve spaces."""
+    """Binds and starts the server (health NOT_SERVING); call `load()` to serve spaces.
+
+    Refuses (AuthConfigError) to bind a non-loopback address without API keys unless auth is
+    explicitly off.
+    """
     # One thread per FAISS call: concurrent calls already fill the cores, and OpenMP threads
     # spinning against each other (or against other processes) made single queries over 10x
     # slower on a busy 2-core machine (1.7 ms vs 24 ms per 60k x 128 flat query, measured).
     faiss.omp_set_num_threads(settings.faiss_threads)
+    keys = load_key_store(settings)
+    credentials = tls.server_credentials(settings)
     registry = SpaceRegistry(settings)
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="semspace"),
+        interceptors=[RequestInterceptor(keys, settings)],
         options=[
             ("grpc.max_receive_message_length", settings.max_message_bytes),
             ("grpc.max_send_message_length", settings.max_message_bytes),
@@ -76,10 +96,16 @@ def create_server(settings: ServerSettings) -> SemspaceServer:
     reflection.enable_server_reflection(
         (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
     )
-    port = server.add_insecure_port(f"{settings.host}:{settings.port}")
+    address = f"{settings.host}:{settings.port}"
+    if credentials is None:
+        port = server.add_insecure_port(address)
+    else:
+        port = server.add_secure_port(address, credentials)
     if port == 0:
-        raise OSError(f"could not bind {settings.host}:{settings.port}")
-    running = SemspaceServer(server, port, registry, health_servicer, servicer)
+        raise OSError(f"could not bind {address}")
+    # Metrics before start: if their port is taken, no gRPC server is left running.
+    metrics = start_metrics(settings, registry)
+    running = SemspaceServer(server, port, registry, health_servicer, servicer, keys, metrics)
     running._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
     server.start()
     return running
@@ -89,11 +115,26 @@ def serve(settings: ServerSettings) -> None:
     """Runs until SIGTERM or SIGINT, then drains gracefully."""
     running = create_server(settings)
     log.info("semspace listening on %s (artifacts: %s)", running.address, settings.artifacts_dir)
-    running.load()
-    log.info("serving %d spaces", len(running.registry.all()))
+    log.info("%s; %s", running.keys.describe(), tls.describe(settings))
+    if not running.keys.enabled and not is_loopback(settings.host):
+        log.warning(
+            "auth is off on %s: anyone who reaches this port may read and write every space",
+            settings.host,
+        )
+    # Handlers before loading: a SIGTERM that arrives while loading, or right after SERVING,
+    # still gets the graceful path rather than the default instant death.
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
+    running.load()
+    log.info("serving %d spaces", len(running.registry.all()))
     stopping.wait()
-    log.info("shutting down: draining for up to %.0f s", settings.grace_seconds)
+    log.info(
+        "shutting down: NOT_SERVING for %.1f s, then draining in-flight calls for up to %.0f s",
+        settings.drain_delay_seconds,
+        settings.grace_seconds,
+    )
+    running.begin_drain()
+    time.sleep(settings.drain_delay_seconds)
     running.stop()
+    log.info("stopped: calls drained, write-ahead logs closed")

@@ -48,6 +48,14 @@ class Unavailable(SemspaceError):
     code = grpc.StatusCode.UNAVAILABLE
 
 
+class Unauthenticated(SemspaceError):
+    code = grpc.StatusCode.UNAUTHENTICATED
+
+
+class PermissionDenied(SemspaceError):
+    code = grpc.StatusCode.PERMISSION_DENIED
+
+
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
@@ -61,12 +69,17 @@ def maps_errors(handler: Handler) -> Handler:
     def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Any:
         try:
             return handler(self, request, context)
-        except SemspaceError as error:
-            context.abort(error.code, str(error))
-        except VectorError as error:
-            context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
         except Exception as error:
-            log.exception("unexpected error in %s", handler.__name__)
-            context.abort(grpc.StatusCode.INTERNAL, f"internal error ({type(error).__name__})")
+            abort(context, error, handler.__name__)
 
     return wrapper  # type: ignore[return-value]
+
+
+def abort(context: grpc.ServicerContext, error: Exception, where: str) -> None:
+    """Ends the call with the status of `error`: the one error-to-status mapping of the server."""
+    if isinstance(error, SemspaceError):
+        context.abort(error.code, str(error))
+    if isinstance(error, VectorError):
+        context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
+    log.exception("unexpected error in %s", where)
+    context.abort(grpc.StatusCode.INTERNAL, f"internal error ({type(error).__name__})")

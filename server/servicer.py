@@ -8,6 +8,7 @@ import numpy as np
 from semspace.server import convert
 from semspace.server.batcher import MicroBatcher
 from semspace.server.errors import InvalidArgument, maps_errors
+from semspace.server.metrics import observe_batch_size
 from semspace.server.model_servicer import ModelRpcs, embed_images_together
 from semspace.server.registry import SpaceRegistry
 from semspace.server.search_convert import filter_from_pb, index_config_from_pb, knobs_from_pb
@@ -37,9 +38,13 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
             lambda key, jobs: key[0].run_searches(jobs),
             window_seconds=window,
             max_batch=settings.batch_max_calls,
+            on_batch=lambda key, size: observe_batch_size("Search", key[0].name, size),
         )
         self.embed_batcher: MicroBatcher[np.ndarray, np.ndarray] = MicroBatcher(
-            embed_images_together, window_seconds=window, max_batch=settings.batch_max_calls
+            embed_images_together,
+            window_seconds=window,
+            max_batch=settings.batch_max_calls,
+            on_batch=lambda space, size: observe_batch_size("Embed", space.name, size),
         )
 
     def _info(self, space: Space) -> pb.SpaceInfo:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIB = 1024 * 1024
@@ -13,7 +14,8 @@ MIB = 1024 * 1024
 class ServerSettings(BaseSettings):
     """Everything `semspace serve` can be told; tests build it directly with port=0."""
 
-    model_config = SettingsConfigDict(env_prefix="SEMSPACE_", extra="forbid")
+    # Empty variables count as unset: docker-compose passes `${VAR:-}` through as "".
+    model_config = SettingsConfigDict(env_prefix="SEMSPACE_", extra="forbid", env_ignore_empty=True)
 
     host: str = Field("127.0.0.1", description="Address to bind; loopback by default.")
     port: int = Field(50051, ge=0, le=65535, description="Port; 0 picks a free one.")
@@ -50,4 +52,42 @@ class ServerSettings(BaseSettings):
         description="OpenMP threads per FAISS call; calls already run side by side in workers.",
     )
     torch_threads: int = Field(1, ge=1, le=256, description="Threads per model call.")
+    max_image_bytes: int = Field(
+        1 * MIB, ge=64, description="Largest encoded image (PNG/JPEG) in any request."
+    )
+    max_deadline_seconds: float = Field(
+        300.0, gt=0, description="Longest deadline a call may ask for; longer is refused."
+    )
     grace_seconds: float = Field(10.0, ge=0, description="Drain time for in-flight calls on stop.")
+    drain_delay_seconds: float = Field(
+        1.0, ge=0, description="NOT_SERVING for this long, still answering, before draining."
+    )
+    # Security (server/auth.py, server/tls.py): see the README's section on auth and TLS.
+    auth: Literal["auto", "on", "off"] = Field(
+        "auto", description="auto: on when keys are given or the host is not loopback."
+    )
+    api_keys_file: Path | None = Field(
+        None, description="Lines of 'read-only|read-write <sha256 hex of the key>'."
+    )
+    api_keys: str = Field(
+        "", description="Comma-separated 'read-only:KEY' / 'read-write:KEY' (or sha256:HEX)."
+    )
+    tls_cert_file: Path | None = Field(None, description="PEM certificate chain of the server.")
+    tls_key_file: Path | None = Field(None, description="PEM private key of the server.")
+    tls_client_ca_file: Path | None = Field(
+        None, description="PEM CA of client certificates: set it to require mTLS."
+    )
+    # Observability (server/metrics.py, server/logging_setup.py).
+    metrics_port: int | None = Field(
+        None, ge=0, le=65535, description="Prometheus /metrics over HTTP; off when unset."
+    )
+    metrics_host: str = Field("127.0.0.1", description="Address of the metrics endpoint.")
+    log_format: Literal["text", "json"] = Field("text", description="Log lines as text or JSON.")
+
+    @model_validator(mode="after")
+    def _tls_files_come_in_pairs(self) -> Self:
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("tls_cert_file and tls_key_file: set both to serve TLS, or neither")
+        if self.tls_client_ca_file is not None and self.tls_cert_file is None:
+            raise ValueError("tls_client_ca_file: mTLS needs tls_cert_file and tls_key_file too")
+        return self

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from collections.abc import Sequence
 
 from semspace import __version__
-from semspace.cli import index_commands, local, remote
+from semspace.cli import admin, index_commands, local, remote
+from semspace.cli.connect import add_connection_flags
 from semspace.client import SemspaceError
 from semspace.locations import default_artifacts_dir, default_data_dir
 
@@ -17,16 +17,12 @@ from semspace.locations import default_artifacts_dir, default_data_dir
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="semspace", description=__doc__)
     parser.add_argument("--version", action="version", version=f"semspace {__version__}")
-    parser.add_argument(
-        "--address",
-        default=os.environ.get("SEMSPACE_ADDRESS", "127.0.0.1:50051"),
-        help="server address (env SEMSPACE_ADDRESS)",
-    )
-    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per call")
+    add_connection_flags(parser)
     parser.add_argument("-v", "--verbose", action="store_true")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     remote.register(commands)
     index_commands.register(commands, default_artifacts_dir())
+    admin.register(commands)
     local.register(commands, default_data_dir(), default_artifacts_dir())
     return parser
 

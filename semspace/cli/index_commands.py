@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from semspace.cli.connect import client_from
 from semspace.cli.output import emit
-from semspace.client import Client
 
 
 def parse_params(pairs: list[str]) -> dict[str, int]:
@@ -60,7 +60,7 @@ def search_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_scroll(args: argparse.Namespace) -> int:
-    with Client(args.address, timeout=args.timeout) as client:
+    with client_from(args) as client:
         page = client.scroll(
             args.space, args.cursor, args.limit, where=parse_where(args.where), with_payloads=True
         )
@@ -74,7 +74,7 @@ def cmd_scroll(args: argparse.Namespace) -> int:
 
 
 def cmd_reload(args: argparse.Namespace) -> int:
-    with Client(args.address, timeout=args.timeout) as client:
+    with client_from(args) as client:
         changes = client.reload(args.spaces)
     emit(
         args.json,

@@ -14,12 +14,17 @@ TRAINER_CLIS = ("semspace.trainers.images.cli", "semspace.trainers.words.cli")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from semspace.server.app import serve
+    from semspace.server.logging_setup import configure_logging
     from semspace.server.settings import ServerSettings
 
     flags = ("host", "port", "artifacts_dir", "data_dir", "workers")
     overrides = {name: getattr(args, name) for name in flags if getattr(args, name) is not None}
-    serve(ServerSettings(**overrides))
+    settings = ServerSettings(**overrides)
+    configure_logging(settings.log_format, logging.getLogger().level or logging.INFO)
+    # Imported after the logging set-up: importing FAISS already logs.
+    from semspace.server.app import serve
+
+    serve(settings)
     return 0
 
 

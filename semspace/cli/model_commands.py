@@ -6,13 +6,14 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from semspace.cli.connect import client_from
 from semspace.cli.output import emit
 from semspace.client import Client, Image, Images, Text
 from semspace.client.operations import Target
 
 
 def _client(args: argparse.Namespace) -> Client:
-    return Client(args.address, timeout=args.timeout)
+    return client_from(args)
 
 
 def _item(text: str) -> Target:

@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from semspace.cli import index_commands, model_commands
+from semspace.cli.connect import client_from
 from semspace.cli.inputs import parse_expression, parse_vector, read_csv_points, read_npy_points
 from semspace.cli.output import emit
 from semspace.client import Client, Image, Neighbors, Text
 
 
 def _client(args: argparse.Namespace) -> Client:
-    return Client(args.address, timeout=args.timeout)
+    return client_from(args)
 
 
 def cmd_spaces(args: argparse.Namespace) -> int:

@@ -1,20 +1,27 @@
 """Every malformed request gets its status and a message naming the field; nothing changes and the
-server keeps serving."""
+server keeps serving. Run against one server, so that the last test can check that the whole
+suite left its data exactly as it was."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import grpc
 import numpy as np
 import pytest
 
 from semspace.artifact import Metric, Producer, writing_artifact
-from semspace.server.app import SemspaceServer
+from semspace.server.app import SemspaceServer, create_server
 from semspace.v1 import semspace_pb2 as pb
 from semspace.v1 import semspace_pb2_grpc as pb_grpc
+from tests.conftest import settings_for
 
 MAX_MESSAGE = 1 << 20
+MAX_IMAGE = 4096
+MAX_DEADLINE = 60
 Code = grpc.StatusCode
 
 
@@ -26,9 +33,23 @@ def vectors(*rows: tuple[float, ...]) -> pb.Vectors:
     return pb.Vectors(dim=len(rows[0]), data=b"".join(f32(*r) for r in rows))
 
 
-GOOD = vectors((1, 0, 0), (0, 1, 0))
+@dataclass(frozen=True)
+class Raw:
+    """Request bytes sent as they are, for what no well-behaved protobuf library would write."""
 
-# (rpc, request, status, words the message must contain)
+    data: bytes
+
+
+GOOD = vectors((1, 0, 0), (0, 1, 0))
+# Field 2 (texts, a string) of EmbedRequest holding the bytes ff fe: not UTF-8.
+EMBED_BAD_UTF8 = Raw(b"\x0a\x01s\x12\x02\xff\xfe")
+# Field 1 (space) announces 50 bytes and the message ends after 3.
+TRUNCATED_FIELD = Raw(b"\x0a\x32abc")
+# A tag with field number 0, which no message may hold.
+FIELD_ZERO = Raw(b"\x00\x01")
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+# (rpc, request, status, words the message must contain[, deadline in seconds])
 CASES = [
     (
         "Search",
@@ -263,13 +284,304 @@ CASES = [
         Code.UNIMPLEMENTED,
         ["'s'", "cannot embed text"],
     ),
+    # -- every other RPC, the wire format itself, and the server-wide limits --------------------
+    ("ListSpaces", TRUNCATED_FIELD, Code.INVALID_ARGUMENT, ["ListSpaces", "not a valid"]),
+    ("GetSpace", FIELD_ZERO, Code.INVALID_ARGUMENT, ["GetSpace", "corrupt"]),
+    ("GetSpace", pb.GetSpaceRequest(), Code.INVALID_ARGUMENT, ["space", "required"]),
+    ("Embed", EMBED_BAD_UTF8, Code.INVALID_ARGUMENT, ["Embed", "UTF-8"]),
+    (
+        "Search",
+        pb.SearchRequest(space="s", queries=[pb.Query(id="a")]),
+        Code.INVALID_ARGUMENT,
+        ["deadline", f"limit of {MAX_DEADLINE} s"],
+        MAX_DEADLINE * 10,
+    ),
+    ("CreateSpace", pb.CreateSpaceRequest(space="", dim=3), Code.INVALID_ARGUMENT, ["space"]),
+    (
+        "CreateSpace",
+        pb.CreateSpaceRequest(space="huge", dim=65537),
+        Code.INVALID_ARGUMENT,
+        ["dim", "65536", "65537"],
+    ),
+    ("DropSpace", pb.DropSpaceRequest(space="../etc"), Code.INVALID_ARGUMENT, ["space", "valid"]),
+    ("Delete", pb.DeleteRequest(space="s"), Code.INVALID_ARGUMENT, ["ids", "empty"]),
+    (
+        "Delete",
+        pb.DeleteRequest(space="s", ids=["x" * 300]),
+        Code.INVALID_ARGUMENT,
+        ["ids[0]", "256"],
+    ),
+    (
+        "Get",
+        pb.GetRequest(space="s", ids=["a"] * 100_001),
+        Code.RESOURCE_EXHAUSTED,
+        ["ids", "100000"],
+    ),
+    (
+        "Upsert",
+        pb.UpsertRequest(space="s", ids=["x", "y"], vectors=GOOD, payloads_json=['"text"', ""]),
+        Code.INVALID_ARGUMENT,
+        ["payloads_json[0]", "object", "str"],
+    ),
+    (
+        "Upsert",
+        pb.UpsertRequest(space="s", ids=["x", "y"], vectors=GOOD, payloads_json=["", "42"]),
+        Code.INVALID_ARGUMENT,
+        ["payloads_json[1]", "object", "int"],
+    ),
+    (
+        "Upsert",
+        pb.UpsertRequest(
+            space="s",
+            ids=["x", "y"],
+            vectors=GOOD,
+            payloads_json=['{"a": "' + "z" * 70_000 + '"}', ""],
+        ),
+        Code.INVALID_ARGUMENT,
+        ["payloads_json[0]", "65536"],
+    ),
+    (
+        "Upsert",
+        pb.UpsertRequest(space="s", ids=["x"], vectors=pb.Vectors(dim=0, data=f32(1, 0, 0))),
+        Code.INVALID_ARGUMENT,
+        ["vectors.dim", "0"],
+    ),
+    (
+        "Search",
+        pb.SearchRequest(space="s", queries=[pb.Query(vector=f32(1, 0, 0)[:-1])]),
+        Code.INVALID_ARGUMENT,
+        ["queries[0].vector", "11 bytes"],
+    ),
+    (
+        "Search",
+        pb.SearchRequest(space="s", queries=[pb.Query(id="a")], k=2_000_000_000),
+        Code.INVALID_ARGUMENT,
+        ["k", "1000"],
+    ),
+    (
+        "Search",
+        pb.SearchRequest(space="s", queries=[pb.Query(image=b"\0" * (MAX_IMAGE + 1))]),
+        Code.RESOURCE_EXHAUSTED,
+        ["queries[0].image", f"{MAX_IMAGE:,}", "max_image_bytes"],
+    ),
+    (
+        "Arithmetic",
+        pb.ArithmeticRequest(space="s", terms=[pb.Term(id="a")], k=-1),
+        Code.INVALID_ARGUMENT,
+        ["k", "got -1"],
+    ),
+    (
+        "Arithmetic",
+        pb.ArithmeticRequest(space="s", terms=[pb.Term(vector=f32(1, 0))]),
+        Code.INVALID_ARGUMENT,
+        ["terms[0].vector", "8 bytes"],
+    ),
+    (
+        "Arithmetic",
+        pb.ArithmeticRequest(space="s", terms=[pb.Term(id="a", weight=float("inf"))]),
+        Code.INVALID_ARGUMENT,
+        ["terms[0].weight", "finite"],
+    ),
+    ("Embed", pb.EmbedRequest(space="s"), Code.INVALID_ARGUMENT, ["texts/images/pixels", "empty"]),
+    (
+        "Embed",
+        pb.EmbedRequest(space="s", images=[PNG_MAGIC + b"garbage"]),
+        Code.INVALID_ARGUMENT,
+        ["images[0]"],
+    ),
+    (
+        "Embed",
+        pb.EmbedRequest(space="s", images=[b"\0" * (MAX_IMAGE + 1)]),
+        Code.RESOURCE_EXHAUSTED,
+        ["images[0]", "max_image_bytes"],
+    ),
+    (
+        "Embed",
+        pb.EmbedRequest(space="s", pixels=pb.Vectors(dim=784, data=b"\0" * 100)),
+        Code.INVALID_ARGUMENT,
+        ["pixels", "100 bytes"],
+    ),
+    (
+        "Embed",
+        pb.EmbedRequest(space="s", pixels=vectors((0.5,) * 10)),
+        Code.INVALID_ARGUMENT,
+        ["pixels.dim", "784"],
+    ),
+    ("Tokenize", pb.TokenizeRequest(space="s"), Code.INVALID_ARGUMENT, ["texts", "empty"]),
+    (
+        "Tokenize",
+        pb.TokenizeRequest(space="s", texts=["hello"]),
+        Code.UNIMPLEMENTED,
+        ["'s'", "tokenize"],
+    ),
+    (
+        "Similarity",
+        pb.SimilarityRequest(
+            space="s", a=[pb.Query(id="a")], b=[pb.Query(id="a"), pb.Query(id="b")]
+        ),
+        Code.INVALID_ARGUMENT,
+        ["a, b", "equal"],
+    ),
+    (
+        "Similarity",
+        pb.SimilarityRequest(space="s", a=[pb.Query(id="a")], b=[pb.Query(id="ghost")]),
+        Code.NOT_FOUND,
+        ["b[0].id", "ghost"],
+    ),
+    (
+        "DoesntMatch",
+        pb.DoesntMatchRequest(space="s", items=[pb.Query(id="a"), pb.Query(id="b")]),
+        Code.INVALID_ARGUMENT,
+        ["items", "at least 3"],
+    ),
+    (
+        "Decode",
+        pb.DecodeRequest(space="s", latents=vectors((1, 0))),
+        Code.INVALID_ARGUMENT,
+        ["latents.dim"],
+    ),
+    (
+        "Decode",
+        pb.DecodeRequest(space="s", latents=pb.Vectors(dim=3, data=b"\0" * 13)),
+        Code.INVALID_ARGUMENT,
+        ["latents", "13 bytes"],
+    ),
+    (
+        "Decode",
+        pb.DecodeRequest(space="s", latents=vectors((np.nan, 0, 0))),
+        Code.INVALID_ARGUMENT,
+        ["latents", "NaN"],
+    ),
+    ("Decode", pb.DecodeRequest(space="s", latents=GOOD), Code.UNIMPLEMENTED, ["'s'", "decode"]),
+    (
+        "Reconstruct",
+        pb.ReconstructRequest(space="s"),
+        Code.INVALID_ARGUMENT,
+        ["images/pixels", "empty"],
+    ),
+    (
+        "Reconstruct",
+        pb.ReconstructRequest(space="s", images=[b"not an image"]),
+        Code.INVALID_ARGUMENT,
+        ["images[0]"],
+    ),
+    (
+        "Sample",
+        pb.SampleRequest(space="s", n=0),
+        Code.INVALID_ARGUMENT,
+        ["n", "1 and 256", "got 0"],
+    ),
+    ("Sample", pb.SampleRequest(space="s", n=-5), Code.INVALID_ARGUMENT, ["n", "got -5"]),
+    ("Sample", pb.SampleRequest(space="s", n=10**9), Code.INVALID_ARGUMENT, ["n", "256"]),
+    ("Sample", pb.SampleRequest(space="s", n=2), Code.UNIMPLEMENTED, ["'s'", "sample"]),
+    (
+        "Interpolate",
+        pb.InterpolateRequest(space="s", start=pb.Query(id="a"), end=pb.Query(id="b"), steps=1),
+        Code.INVALID_ARGUMENT,
+        ["steps", "at least 2"],
+    ),
+    (
+        "Interpolate",
+        pb.InterpolateRequest(space="s", start=pb.Query(id="a"), end=pb.Query(id="b"), steps=10**6),
+        Code.INVALID_ARGUMENT,
+        ["steps", "256"],
+    ),
+    (
+        "Interpolate",
+        pb.InterpolateRequest(space="s", start=pb.Query(id="a"), end=pb.Query(id="b"), path=9),
+        Code.INVALID_ARGUMENT,
+        ["path", "LINEAR"],
+    ),
+    (
+        "Interpolate",
+        pb.InterpolateRequest(space="s", end=pb.Query(id="b")),
+        Code.INVALID_ARGUMENT,
+        ["start", "one of id, vector, text or image"],
+    ),
+    # Search engine: index specs, knobs, filters, scroll, versions, reload.
+    (
+        "CreateSpace",
+        pb.CreateSpaceRequest(space="n", dim=3, index=pb.IndexSpec(kind="annoy")),
+        Code.INVALID_ARGUMENT,
+        ["index.kind", "annoy", "hnsw"],
+    ),
+    (
+        "CreateSpace",
+        pb.CreateSpaceRequest(space="n", dim=3, index=pb.IndexSpec(kind="hnsw", params={"m": 0})),
+        Code.INVALID_ARGUMENT,
+        ["index.params.m"],
+    ),
+    (
+        "CreateSpace",
+        pb.CreateSpaceRequest(space="n", dim=3, index=pb.IndexSpec(kind="ivf_pq")),
+        Code.INVALID_ARGUMENT,
+        ["index.params.pq_m", "16", "3"],
+    ),
+    (
+        "CreateSpace",
+        pb.CreateSpaceRequest(space="n@2", dim=3),
+        Code.INVALID_ARGUMENT,
+        ["space", "n@2"],
+    ),
+    (
+        "Search",
+        pb.SearchRequest(
+            space="s", queries=[pb.Query(id="a")], params=pb.SearchParams(ef_search=8)
+        ),
+        Code.INVALID_ARGUMENT,
+        ["params.ef_search", "flat"],
+    ),
+    (
+        "Search",
+        pb.SearchRequest(
+            space="s",
+            queries=[pb.Query(id="a")],
+            filter=pb.Filter(must=[pb.Condition(field="colour", equals=pb.Value(text="red"))]),
+        ),
+        Code.INVALID_ARGUMENT,
+        ["filter.must[0]", "colour"],
+    ),
+    (
+        "Search",
+        pb.SearchRequest(
+            space="s",
+            queries=[pb.Query(id="a")],
+            filter=pb.Filter(should=[pb.Condition(field="x", range=pb.Range())]),
+        ),
+        Code.INVALID_ARGUMENT,
+        ["filter.should[0].range", "at least one"],
+    ),
+    (
+        "Search",
+        pb.SearchRequest(
+            space="s", queries=[pb.Query(id="a")], filter=pb.Filter(must=[pb.Condition()])
+        ),
+        Code.INVALID_ARGUMENT,
+        ["filter.must[0]", "equals, any_of, range or filter"],
+    ),
+    (
+        "Search",
+        pb.SearchRequest(space="s@9", queries=[pb.Query(id="a")]),
+        Code.NOT_FOUND,
+        ["version 9"],
+    ),
+    ("GetSpace", pb.GetSpaceRequest(space="s@x"), Code.INVALID_ARGUMENT, ["version", "positive"]),
+    ("Scroll", pb.ScrollRequest(space="s", cursor="abc"), Code.INVALID_ARGUMENT, ["cursor"]),
+    ("Scroll", pb.ScrollRequest(space="s", limit=0), Code.INVALID_ARGUMENT, ["limit"]),
+    ("Scroll", pb.ScrollRequest(space="nope"), Code.NOT_FOUND, ["nope"]),
+    ("Reload", pb.ReloadRequest(spaces=["ghost"]), Code.NOT_FOUND, ["spaces", "ghost"]),
+    ("Reload", pb.ReloadRequest(spaces=["Bad!"]), Code.INVALID_ARGUMENT, ["spaces[0]"]),
+    ("DropSpace", pb.DropSpaceRequest(space="frozen@7"), Code.NOT_FOUND, ["version 7"]),
 ]
 
 
-@pytest.fixture
-def stub(start_server) -> Iterator[tuple[pb_grpc.SemspaceStub, SemspaceServer]]:
-    server: SemspaceServer = start_server(max_message_bytes=MAX_MESSAGE)
-    with writing_artifact(server.registry.root, "frozen") as writer:
+@pytest.fixture(scope="module")
+def stub(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[pb_grpc.SemspaceStub, grpc.Channel]]:
+    artifacts: Path = tmp_path_factory.mktemp("bad-input") / "artifacts"
+    artifacts.mkdir()
+    with writing_artifact(artifacts, "frozen") as writer:
         writer.finish(
             kind="test-trainer",
             metric=Metric.COSINE,
@@ -277,32 +589,78 @@ def stub(start_server) -> Iterator[tuple[pb_grpc.SemspaceStub, SemspaceServer]]:
             ids=["a", "b", "c"],
             producer=Producer(name="tests"),
         )
-    server.stop(0)
-    server = start_server(max_message_bytes=MAX_MESSAGE)
+    server: SemspaceServer = create_server(
+        settings_for(
+            artifacts,
+            max_message_bytes=MAX_MESSAGE,
+            max_image_bytes=MAX_IMAGE,
+            max_deadline_seconds=MAX_DEADLINE,
+        )
+    )
+    server.load()
     with grpc.insecure_channel(server.address) as channel:
         stub = pb_grpc.SemspaceStub(channel)
         stub.CreateSpace(pb.CreateSpaceRequest(space="s", dim=3))
-        stub.Upsert(pb.UpsertRequest(space="s", ids=["a", "b"], vectors=GOOD))
-        yield stub, server
+        stub.Upsert(
+            pb.UpsertRequest(
+                space="s", ids=["a", "b"], vectors=GOOD, payloads_json=['{"city": "paris"}', ""]
+            )
+        )
+        yield stub, channel
+    server.stop(0)
 
 
 def snapshot(stub: pb_grpc.SemspaceStub) -> list[tuple[str, int]]:
     return [(s.name, s.count) for s in stub.ListSpaces(pb.ListSpacesRequest()).spaces]
 
 
-@pytest.mark.parametrize(
-    ("rpc", "request_", "code", "words"), CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)]
-)
-def test_bad_request_gets_its_status_and_a_message_naming_the_field(
-    stub, rpc, request_, code, words
-) -> None:
+def checksum(stub: pb_grpc.SemspaceStub) -> str:
+    """sha256 over every point of every space: ids, vector bytes and payloads."""
+    digest = hashlib.sha256()
+    for space, ids in (("s", ["a", "b"]), ("frozen", ["a", "b", "c"])):
+        answer = stub.Get(pb.GetRequest(space=space, ids=ids, with_payloads=True))
+        digest.update(repr((space, list(answer.ids), list(answer.payloads_json))).encode())
+        digest.update(answer.vectors.data)
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def before(stub) -> tuple[list[tuple[str, int]], str]:
     raw, _ = stub
-    before = snapshot(raw)
+    return snapshot(raw), checksum(raw)
+
+
+def send(channel: grpc.Channel, stub: pb_grpc.SemspaceStub, rpc: str, request, timeout: float):
+    if isinstance(request, Raw):
+        call = channel.unary_unary(f"/semspace.v1.Semspace/{rpc}")
+        return call(request.data, timeout=timeout)
+    return getattr(stub, rpc)(request, timeout=timeout)
+
+
+def test_the_suite_covers_every_rpc_with_at_least_40_cases() -> None:
+    rpcs = {m.name for m in pb.DESCRIPTOR.services_by_name["Semspace"].methods}
+    assert {case[0] for case in CASES} == rpcs
+    assert len(CASES) >= 40
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_bad_request_gets_its_status_and_a_message_naming_the_field(stub, before, case) -> None:
+    rpc, request, code, words, *deadline = case
+    raw, channel = stub
     with pytest.raises(grpc.RpcError) as raised:
-        getattr(raw, rpc)(request_, timeout=10)
+        send(channel, raw, rpc, request, deadline[0] if deadline else 10)
     assert raised.value.code() == code, raised.value.details()
     for word in words:
         assert word in raised.value.details()
-    assert snapshot(raw) == before
+    assert snapshot(raw) == before[0]
     hits = raw.Search(pb.SearchRequest(space="s", queries=[pb.Query(vector=f32(1, 0.1, 0))], k=1))
     assert list(hits.results[0].ids) == ["a"]
+
+
+def test_after_every_bad_request_the_data_is_unchanged_and_answers_are_right(stub, before) -> None:
+    raw, _ = stub
+    assert (snapshot(raw), checksum(raw)) == before
+    hits = raw.Search(pb.SearchRequest(space="frozen", queries=[pb.Query(id="a")], k=2))
+    assert sorted(hits.results[0].ids) == ["b", "c"]
+    answer = raw.Get(pb.GetRequest(space="s", ids=["a"], with_payloads=True))
+    assert list(answer.payloads_json) == ['{"city":"paris"}']

@@ -1,77 +1,86 @@
-"""`semspace serve` as a real process: starts, serves, and on SIGTERM drains and keeps its data."""
+"""`semspace serve` as a real process: starts, serves, logs JSON with request ids, and on SIGTERM
+says NOT_SERVING first, drains in-flight calls and keeps its data."""
 
 from __future__ import annotations
 
-import os
-import re
+import json
 import signal
-import subprocess
-import sys
+import threading
 import time
-from pathlib import Path
+
+import numpy as np
 
 from semspace.client import Client
-
-LISTENING = re.compile(r"semspace listening on (\S+)")
-
-
-def start(artifacts: Path) -> tuple[subprocess.Popen[str], str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SEMSPACE_")}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "semspace",
-            "serve",
-            "--port",
-            "0",
-            "--artifacts-dir",
-            str(artifacts),
-        ],
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    assert process.stderr is not None
-    for line in process.stderr:
-        if match := LISTENING.search(line):
-            wait_until_serving(match.group(1))
-            return process, match.group(1)
-    raise AssertionError(f"server exited before listening (code {process.wait()})")
+from tests.e2e.processes import ServerProcess
 
 
-def wait_until_serving(address: str, seconds: float = 30) -> None:
-    """Health is NOT_SERVING while spaces load; a client should wait for SERVING."""
-    deadline = time.monotonic() + seconds
-    with Client(address, timeout=5) as client:
-        while client.health() != "SERVING":
-            assert time.monotonic() < deadline, "server never reported SERVING"
-            time.sleep(0.05)
-
-
-def test_serve_answers_then_shuts_down_cleanly_on_sigterm(tmp_path) -> None:
-    process, address = start(tmp_path)
+def test_serve_logs_json_says_not_serving_on_sigterm_while_answering_then_stops(tmp_path) -> None:
+    # A long NOT_SERVING phase: on a loaded machine the signal may take seconds to be handled.
+    server = ServerProcess(tmp_path, SEMSPACE_LOG_FORMAT="json", SEMSPACE_DRAIN_DELAY_SECONDS="6")
     try:
-        with Client(address, timeout=10) as client:
-            client.create_space("proc", 2, "l2")
+        with Client(server.address, timeout=10) as client:
+            traced = client.with_request_id("req-create-1")
+            traced.create_space("proc", 2, "l2")
             client.upsert("proc", ["a"], [[1, 2]])
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=30) == 0
+            server.signal(signal.SIGTERM)
+            deadline = time.monotonic() + 5
+            while client.health() == "SERVING":
+                assert time.monotonic() < deadline, "health never flipped to NOT_SERVING"
+                time.sleep(0.01)
+            # Balancers now move away, but a call that still arrives is answered.
+            assert client.upsert("proc", ["late"], [[3, 4]]).count == 2
+        assert server.wait() == 0
     finally:
-        stop(process)
+        server.stop()
+    records = [json.loads(line) for line in server.lines if line.startswith("{")]
+    assert len(records) == len(server.lines), "every log line is one JSON object"
+    traced_lines = [r for r in records if r["request_id"] == "req-create-1"]
+    assert [(r["rpc"], r["code"]) for r in traced_lines] == [("CreateSpace", "OK")]
+    assert {"time", "level", "logger", "message", "duration_ms"} <= set(traced_lines[0])
 
-    process, address = start(tmp_path)
+    server = ServerProcess(tmp_path)
     try:
-        with Client(address, timeout=10) as client:
+        with Client(server.address, timeout=10) as client:
             assert client.health() == "SERVING"
-            assert client.get("proc", ["a"]).vectors.tolist() == [[1.0, 2.0]]
+            assert client.get("proc", ["a", "late"]).vectors.tolist() == [[1, 2], [3, 4]]
     finally:
-        stop(process)
+        server.stop()
 
 
-def stop(process: subprocess.Popen[str]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        process.wait(timeout=30)
-    assert process.stderr is not None
-    process.stderr.close()
+def test_sigterm_drains_a_call_in_flight_and_keeps_its_write(tmp_path) -> None:
+    server = ServerProcess(tmp_path, verbose=True, SEMSPACE_DRAIN_DELAY_SECONDS="0")
+    rows = 100_000
+    vectors = np.random.default_rng(0).normal(size=(rows, 150)).astype(np.float32)
+    ids = [f"p{i}" for i in range(rows)]
+    outcome: dict[str, object] = {}
+    try:
+        with Client(server.address, timeout=60) as client:
+            client.create_space("big", 150, "l2")
+
+            def upsert() -> None:
+                outcome["count"] = client.upsert("big", ids, vectors).count
+
+            writer = threading.Thread(target=upsert)
+            writer.start()
+            # The server logs "Upsert started" as the call reaches its interceptor; the handler
+            # then needs about a second for 100k x 150 floats (60 MB; the default limit is 64 MiB).
+            deadline = time.monotonic() + 30
+            while not any("Upsert started" in line for line in server.lines):
+                assert time.monotonic() < deadline, "the upsert never reached the server"
+                time.sleep(0.001)
+            server.signal(signal.SIGTERM)
+            writer.join(timeout=60)
+        assert outcome.get("count") == rows, "the in-flight upsert failed instead of draining"
+        assert server.wait() == 0
+    finally:
+        server.stop()
+    log = "".join(server.lines)
+    assert log.index("shutting down") < log.index("Upsert OK"), "the call ended before SIGTERM"
+
+    server = ServerProcess(tmp_path)
+    try:
+        with Client(server.address, timeout=30) as client:
+            assert client.get_space("big").count == rows
+            np.testing.assert_array_equal(client.get("big", ["p99999"]).vectors, vectors[-1:])
+    finally:
+        server.stop()

@@ -1,0 +1,68 @@
+"""Opening a channel (plaintext or TLS, mTLS) and the metadata each call carries (key, request id).
+
+Shared by Client and AsyncClient, so that both connect and authenticate the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+
+API_KEY_ENV = "SEMSPACE_API_KEY"
+
+
+@dataclass(frozen=True)
+class Security:
+    """How to reach the server: TLS when `tls` or a CA is given; a client cert/key for mTLS."""
+
+    tls: bool = False
+    ca_file: Path | None = None
+    cert_file: Path | None = None
+    key_file: Path | None = None
+
+    @property
+    def uses_tls(self) -> bool:
+        return self.tls or self.ca_file is not None or self.cert_file is not None
+
+    def credentials(self) -> grpc.ChannelCredentials:
+        if (self.cert_file is None) != (self.key_file is None):
+            raise ValueError("cert_file and key_file: give both for mTLS, or neither")
+        return grpc.ssl_channel_credentials(
+            root_certificates=_read(self.ca_file),  # None: the system's trusted roots
+            private_key=_read(self.key_file),
+            certificate_chain=_read(self.cert_file),
+        )
+
+
+def _read(path: Path | None) -> bytes | None:
+    return None if path is None else Path(path).read_bytes()
+
+
+def channel_options(max_message_bytes: int) -> list[tuple[str, int]]:
+    return [
+        ("grpc.max_receive_message_length", max_message_bytes),
+        ("grpc.max_send_message_length", max_message_bytes),
+    ]
+
+
+def open_channel(
+    address: str, security: Security, max_message_bytes: int, *, aio: bool
+) -> grpc.Channel | grpc.aio.Channel:
+    options = channel_options(max_message_bytes)
+    module = grpc.aio if aio else grpc
+    if security.uses_tls:
+        return module.secure_channel(address, security.credentials(), options=options)
+    return module.insecure_channel(address, options=options)
+
+
+def call_metadata(api_key: str | None, request_id: str | None) -> tuple[tuple[str, str], ...]:
+    """`authorization: Bearer KEY` (plain metadata, so it works without TLS on loopback too) and
+    `x-request-id`, which the server echoes and writes into its log lines."""
+    metadata: list[tuple[str, str]] = []
+    if api_key:
+        metadata.append(("authorization", f"Bearer {api_key}"))
+    if request_id:
+        metadata.append(("x-request-id", request_id))
+    return tuple(metadata)

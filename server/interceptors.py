@@ -1,0 +1,149 @@
+"""What every unary call goes through before and after its handler, in one place: a request id,
+API-key checks, server-wide limits, parsing, metrics and one access-log line.
+
+The interceptor parses requests itself (the handler is registered with no deserializer) so that
+bytes that are not a valid message, such as invalid UTF-8 in a string field, are answered with
+INVALID_ARGUMENT rather than gRPC's generic INTERNAL "Exception deserializing request!".
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import grpc
+from google.protobuf.message import DecodeError
+
+from semspace.server.auth import KeyStore
+from semspace.server.errors import InvalidArgument, SemspaceError, abort
+from semspace.server.limits import check_deadline, check_image_bytes
+from semspace.server.logging_setup import REQUEST_ID
+from semspace.server.metrics import observe_request
+from semspace.server.settings import ServerSettings
+
+log = logging.getLogger("semspace.access")
+
+REQUEST_ID_KEY = "x-request-id"
+MAX_REQUEST_ID_CHARS = 128
+
+
+def _request_id(metadata: dict[str, str]) -> str:
+    """The caller's id when it sent a usable one, else a new one."""
+    given = metadata.get(REQUEST_ID_KEY, "")
+    if 0 < len(given) <= MAX_REQUEST_ID_CHARS and given.isprintable():
+        return given
+    return uuid.uuid4().hex
+
+
+class RequestInterceptor(grpc.ServerInterceptor):
+    def __init__(self, keys: KeyStore, settings: ServerSettings) -> None:
+        self.keys = keys
+        self.settings = settings
+
+    def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler | None],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler | None:
+        handler = continuation(handler_call_details)
+        if handler is None:
+            return None
+        method: str = handler_call_details.method  # type: ignore[attr-defined]
+        metadata = dict(handler_call_details.invocation_metadata)  # type: ignore[attr-defined]
+        if handler.unary_unary is None:
+            # Streaming: health Watch and reflection today, open to all. A streaming semspace
+            # RPC added later still needs a key: auth fails closed.
+            try:
+                self.keys.check(method, metadata.get("authorization"))
+            except SemspaceError as error:
+                return _refusal(handler, error)
+            return handler
+        call = _Call(self, handler, method, metadata)
+        return grpc.unary_unary_rpc_method_handler(
+            call.run, request_deserializer=None, response_serializer=handler.response_serializer
+        )
+
+
+def _refusal(handler: grpc.RpcMethodHandler, error: SemspaceError) -> grpc.RpcMethodHandler:
+    """A handler of the same streaming kind that ends the call with `error`'s status."""
+
+    def refuse(request: Any, context: grpc.ServicerContext) -> Any:
+        abort(context, error, "auth")
+
+    kind = "stream_" if handler.request_streaming else "unary_"
+    kind += "stream" if handler.response_streaming else "unary"
+    return handler._replace(**{kind: refuse})  # type: ignore[attr-defined]
+
+
+class _Call:
+    """One call's passage through the interceptor."""
+
+    def __init__(
+        self,
+        interceptor: RequestInterceptor,
+        handler: grpc.RpcMethodHandler,
+        method: str,
+        metadata: dict[str, str],
+    ) -> None:
+        self.interceptor = interceptor
+        self.handler = handler
+        self.method = method
+        self.rpc = method.rsplit("/", 1)[-1]
+        self.metadata = metadata
+
+    def run(self, raw: bytes, context: grpc.ServicerContext) -> Any:
+        request_id = _request_id(self.metadata)
+        token = REQUEST_ID.set(request_id)
+        start = time.perf_counter()
+        code = "OK"
+        log.debug("%s started", self.rpc)
+        try:
+            context.send_initial_metadata(((REQUEST_ID_KEY, request_id),))
+            try:
+                request = self._admit(raw, context)
+            except Exception as error:
+                abort(context, error, self.rpc)
+            return self.handler.unary_unary(request, context)
+        except BaseException:
+            code = "UNKNOWN"
+            raise
+        finally:
+            status = context.code()  # type: ignore[attr-defined]
+            if status is not None:
+                code = status.name
+            self._record(code, time.perf_counter() - start, context)
+            REQUEST_ID.reset(token)
+
+    def _admit(self, raw: bytes, context: grpc.ServicerContext) -> Any:
+        """Checks the key and the server-wide limits, then parses the request."""
+        settings = self.interceptor.settings
+        self.interceptor.keys.check(self.method, self.metadata.get("authorization"))
+        check_deadline(context.time_remaining(), settings.max_deadline_seconds)
+        try:
+            request = self.handler.request_deserializer(raw)
+        except DecodeError as error:
+            raise InvalidArgument(
+                f"request: {len(raw):,} bytes are not a valid {self.rpc} request ({error}); "
+                "look for invalid UTF-8 in a string, a truncated field or a wrong wire type"
+            ) from error
+        check_image_bytes(request, settings.max_image_bytes)
+        return request
+
+    def _record(self, code: str, seconds: float, context: grpc.ServicerContext) -> None:
+        observe_request(self.rpc, code, seconds)
+        log.info(
+            "%s %s %.1f ms",
+            self.rpc,
+            code,
+            seconds * 1000,
+            extra={
+                "request_id": REQUEST_ID.get(),
+                "rpc": self.rpc,
+                "code": code,
+                "duration_ms": round(seconds * 1000, 3),
+                "peer": context.peer(),
+            },
+        )

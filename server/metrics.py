@@ -1,0 +1,123 @@
+"""Prometheus metrics: calls by RPC and status, latency, batch sizes, vectors and index memory per
+space, process memory. Served over HTTP when `metrics_port` is set (off by default).
+
+The metric objects are process-wide, as Prometheus clients expect one exporter per process; the
+spaces of a running server are read at scrape time by a collector that the server registers.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from wsgiref.simple_server import WSGIServer
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, ProcessCollector
+from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily, Metric
+from prometheus_client.exposition import start_http_server
+
+from semspace import __version__
+from semspace.server.registry import SpaceRegistry
+from semspace.server.settings import ServerSettings
+
+log = logging.getLogger(__name__)
+
+REGISTRY = CollectorRegistry()
+# process_resident_memory_bytes, process_cpu_seconds_total, process_start_time_seconds, ...
+ProcessCollector(registry=REGISTRY)
+
+REQUESTS = Counter(
+    "semspace_requests",
+    "Calls answered, by RPC and gRPC status code (errors are the codes other than OK).",
+    ["rpc", "code"],
+    registry=REGISTRY,
+)
+LATENCY = Histogram(
+    "semspace_request_seconds",
+    "Time from a call's arrival to its answer, by RPC.",
+    ["rpc"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+    registry=REGISTRY,
+)
+BATCH_SIZE = Histogram(
+    "semspace_batch_size",
+    "Queries per index call, by RPC and space: how much the micro-batcher merged.",
+    ["rpc", "space"],
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024),
+    registry=REGISTRY,
+)
+
+
+def observe_request(rpc: str, code: str, seconds: float) -> None:
+    REQUESTS.labels(rpc, code).inc()
+    LATENCY.labels(rpc).observe(seconds)
+
+
+def observe_batch_size(rpc: str, space: str, size: int) -> None:
+    """Records one batch handed to a space's index (called by the micro-batcher)."""
+    BATCH_SIZE.labels(rpc, space).observe(size)
+
+
+class SpacesCollector:
+    """Vectors and index memory per space, read from the registry at each scrape."""
+
+    def __init__(self, registry: SpaceRegistry) -> None:
+        self.registry = registry
+
+    def describe(self) -> list[Metric]:
+        # Nothing to declare up front: a test process may run several servers, each with its own
+        # collector, and declared names would clash on registration.
+        return []
+
+    def collect(self) -> Iterator[Metric]:
+        info = InfoMetricFamily("semspace_build", "Version of the running server.")
+        info.add_metric([], {"version": __version__})
+        yield info
+        vectors = GaugeMetricFamily(
+            "semspace_space_vectors", "Live points of a space.", labels=["space"]
+        )
+        memory = GaugeMetricFamily(
+            "semspace_index_memory_bytes", "Estimated memory of a space's index.", labels=["space"]
+        )
+        loaded = self.registry.loaded
+        for space in self.registry.all() if loaded else []:
+            vectors.add_metric([space.name], space.count)
+            memory.add_metric([space.name], space.index.memory_bytes)
+        yield vectors
+        yield memory
+        yield GaugeMetricFamily(
+            "semspace_spaces_loaded", "1 once the spaces are loaded and served.", value=int(loaded)
+        )
+
+
+@dataclass
+class MetricsEndpoint:
+    """The HTTP /metrics server of one semspace server."""
+
+    httpd: WSGIServer
+    thread: threading.Thread
+    collector: SpacesCollector
+
+    @property
+    def port(self) -> int:
+        return int(self.httpd.server_port)
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        REGISTRY.unregister(self.collector)
+
+
+def start_metrics(settings: ServerSettings, registry: SpaceRegistry) -> MetricsEndpoint | None:
+    """Starts /metrics on settings.metrics_host:metrics_port, or nothing when the port is unset."""
+    if settings.metrics_port is None:
+        return None
+    collector = SpacesCollector(registry)
+    REGISTRY.register(collector)
+    httpd, thread = start_http_server(
+        settings.metrics_port, addr=settings.metrics_host, registry=REGISTRY
+    )
+    endpoint = MetricsEndpoint(httpd, thread, collector)
+    log.info("metrics on http://%s:%d/metrics", settings.metrics_host, endpoint.port)
+    return endpoint

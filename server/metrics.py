@@ -8,7 +8,6 @@ spaces of a running server are read at scrape time by a collector that the serve
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from wsgiref.simple_server import WSGIServer
@@ -96,7 +95,6 @@ class MetricsEndpoint:
     """The HTTP /metrics server of one semspace server."""
 
     httpd: WSGIServer
-    thread: threading.Thread
     collector: SpacesCollector
 
     @property
@@ -115,9 +113,10 @@ def start_metrics(settings: ServerSettings, registry: SpaceRegistry) -> MetricsE
         return None
     collector = SpacesCollector(registry)
     REGISTRY.register(collector)
-    httpd, thread = start_http_server(
+    # The server thread is a daemon; stop() shuts its loop down.
+    httpd, _ = start_http_server(
         settings.metrics_port, addr=settings.metrics_host, registry=REGISTRY
     )
-    endpoint = MetricsEndpoint(httpd, thread, collector)
+    endpoint = MetricsEndpoint(httpd, collector)
     log.info("metrics on http://%s:%d/metrics", settings.metrics_host, endpoint.port)
     return endpoint

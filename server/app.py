@@ -74,15 +74,24 @@ def create_server(settings: ServerSettings) -> SemspaceServer:
     Refuses (AuthConfigError) to bind a non-loopback address without API keys unless auth is
     explicitly off.
     """
-    # One thread per FAISS call: concurrent calls already fill the cores, and OpenMP threads
-    # spinning against each other (or against other processes) made single queries over 10x
-    # slower on a busy 2-core machine (1.7 ms vs 24 ms per 60k x 128 flat query, measured).
-    faiss.omp_set_num_threads(settings.faiss_threads)
+    # FAISS 1.15 scores flat indexes with BLAS only from 128,000 queries a call; micro-batches
+    # are far smaller. On 60k x 128 with one thread, BLAS won from 16 queries on (1.3-2x at 16,
+    # 2-3.5x at 32-64) and lost below 8 (measured), so batches of 16+ take it.
+    faiss.cvar.distance_compute_blas_threshold = 16
     keys = load_key_store(settings)
     credentials = tls.server_credentials(settings)
     registry = SpaceRegistry(settings)
     server = grpc.server(
-        futures.ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="semspace"),
+        futures.ThreadPoolExecutor(
+            max_workers=settings.workers,
+            thread_name_prefix="semspace",
+            # One thread per FAISS call in the workers (OpenMP's setting is per thread):
+            # concurrent calls already fill the cores, and OpenMP threads spinning against each
+            # other made a single 60k x 128 flat query take 24 ms instead of 1.7 ms on a busy
+            # 2-core machine (measured). Loading, on the main thread, keeps every core.
+            initializer=faiss.omp_set_num_threads,
+            initargs=(settings.faiss_threads,),
+        ),
         interceptors=[RequestInterceptor(keys, settings)],
         options=[
             ("grpc.max_receive_message_length", settings.max_message_bytes),

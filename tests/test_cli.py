@@ -141,3 +141,20 @@ def test_set_index_rewrites_the_manifest_for_the_next_reload(capsys, server) -> 
         ["set-index", "u", "--index", "hnsw", "--param", "nlist=4", "--artifacts-dir", str(root)]
     )
     assert code == 2 and "index.params.nlist" in capsys.readouterr().err
+
+
+def test_serve_and_client_commands_leave_torch_unimported() -> None:
+    """Trainer commands import torch to describe their flags; serve and the client commands
+    must not pay for that (~2 s and ~150 MiB per process)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from semspace.cli import build_parser, needs_trainers\n"
+        "for argv in (['serve'], ['--address', 'h:1', 'search', 's', '--id', 'a'], ['health']):\n"
+        "    build_parser(with_trainers=needs_trainers(argv)).parse_args(argv)\n"
+        "assert 'torch' not in sys.modules, 'torch was imported'\n"
+        "assert needs_trainers(['train', 'word2vec']) and needs_trainers(['export-w2v'])\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -43,7 +43,12 @@ def cmd_train_defaults(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(commands: argparse._SubParsersAction, data_dir: Path, artifacts_dir: Path) -> None:
+def register(
+    commands: argparse._SubParsersAction,
+    data_dir: Path,
+    artifacts_dir: Path,
+    with_trainers: bool = True,
+) -> None:
     p = commands.add_parser("serve", help="run the gRPC server (flags override SEMSPACE_* env)")
     p.add_argument("--host")
     p.add_argument("--port", type=int)
@@ -74,7 +79,7 @@ def register(commands: argparse._SubParsersAction, data_dir: Path, artifacts_dir
     p = train.add_parser("defaults", parents=[shared], help="train every missing default space")
     p.add_argument("--offline", action="store_true", help="never download datasets")
     p.set_defaults(func=cmd_train_defaults)
-    for module_name in TRAINER_CLIS:
+    for module_name in TRAINER_CLIS if with_trainers else ():
         try:
             module = importlib.import_module(module_name)
         except ImportError as error:  # a client-only install has no trainers

@@ -74,10 +74,6 @@ def create_server(settings: ServerSettings) -> SemspaceServer:
     Refuses (AuthConfigError) to bind a non-loopback address without API keys unless auth is
     explicitly off.
     """
-    # FAISS 1.15 scores flat indexes with BLAS only from 128,000 queries a call; micro-batches
-    # are far smaller. On 60k x 128 with one thread, BLAS won from 16 queries on (1.3-2x at 16,
-    # 2-3.5x at 32-64) and lost below 8 (measured), so batches of 16+ take it.
-    faiss.cvar.distance_compute_blas_threshold = 16
     keys = load_key_store(settings)
     credentials = tls.server_credentials(settings)
     registry = SpaceRegistry(settings)

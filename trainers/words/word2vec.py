@@ -1,7 +1,8 @@
-"""Word2Vec (skip-gram / CBOW, negative sampling) trained in PyTorch, optionally with BPE subwords.
+"""Word2Vec (skip-gram / CBOW, negative sampling) trained in PyTorch, optionally with subwords.
 
-Mikolov et al. 2013a/b; the subword mode follows fastText (Bojanowski et al. 2017) with
-SentencePiece BPE pieces in place of character n-grams. Examples are built with numpy in a
+Mikolov et al. 2013a/b; the subword mode follows fastText (Bojanowski et al. 2017): a word's
+input is the mean of its own row and the rows of its hashed character n-grams (or, as an
+alternative, of its SentencePiece BPE pieces). Examples are built with numpy in a
 background thread (windows.py) while `threads` Hogwild workers apply minibatch SGD (sgns.py).
 """
 
@@ -21,6 +22,7 @@ from pydantic import BaseModel, Field, model_validator
 from tqdm import tqdm
 
 from semspace.models.tokenizer import PieceBag
+from semspace.models.words import Composition, SubwordUnits
 from semspace.trainers.words.corpus import EncodedCorpus
 from semspace.trainers.words.sampling import NegativeSampler, SubsampleFormula, keep_probabilities
 from semspace.trainers.words.sgns import Minibatch, WindowBatch, cbow_window_update, sgns_update
@@ -44,20 +46,21 @@ PRESETS: dict[str, dict[str, object]] = {
     # (1024 centres, one thread), analogy 9.0% → ~8%; 8 negatives, or groups of 256, fell below
     # gensim's accuracy on english-mix.
     "plain-cbow": {"architecture": "cbow", "shared_negatives": 16},
-    # english-mix, 5 epochs: lr 0.025 → 0.035 and 64 shared negatives took analogy 46.6% → 48.8%;
-    # lr 0.05 diverged at 256 centres per step.
+    # english-mix, 5 epochs, character n-grams: lr 0.035 and 64 shared negatives gave analogy
+    # 53.9% but WordSim 0.428; lr 0.05 and 128 (about 4 per pair, as word2vec's 5) 50.8% / 0.489.
     "subword-skipgram": {
         "architecture": "skipgram",
         "subwords": True,
-        "piece_bag": "substrings",
-        "lr": 0.035,
-        "shared_negatives": 64,
+        "subword_units": "char-ngrams",
+        "lr": 0.05,
+        "shared_negatives": 128,
     },
     # Each context word enters h as the mean of its bag (sgns.cbow_window_update); lr 0.025 →
     # 0.1 took analogy 30% → 47%, WordSim 0.15 → 0.34; lr 0.2, or 1024 centres per step, diverged.
     "subword-cbow": {
         "architecture": "cbow",
         "subwords": True,
+        "subword_units": "bpe",
         "piece_bag": "substrings",
         "lr": 0.1,
         "batch": 256,
@@ -89,6 +92,18 @@ class Word2VecConfig(BaseModel):
     seed: int = 1
     device: Literal["cpu", "cuda"] = "cpu"
     subwords: bool = False
+    subword_units: SubwordUnits = Field(
+        "char-ngrams",
+        description="subword mode's units: fastText's hashed character n-grams, or BPE pieces",
+    )
+    ngram_min: int = Field(
+        3, ge=1, le=3, description="shortest character n-gram ('<' and '>' count): ≤ 3, so "
+        "that every word, one letter long included, has one",
+    )  # fmt: skip
+    ngram_max: int = Field(6, ge=1, description="longest character n-gram")
+    buckets: int = Field(
+        200_000, ge=1, description="hash buckets of the n-grams (fastText: 2M; 100 floats each)"
+    )
     pieces: int = Field(8000, ge=300, description="BPE vocabulary size (tokenizer)")
     piece_bag: PieceBag = Field(
         "segmentation", description="a word's pieces: its BPE segmentation, or all substrings"
@@ -107,7 +122,14 @@ class Word2VecConfig(BaseModel):
     def _negatives_cover_group(self) -> Word2VecConfig:
         if self.negative_group == 1 and self.shared_negatives != self.negative:
             self.shared_negatives = self.negative
+        if self.ngram_min > self.ngram_max:
+            raise ValueError(f"ngram_min {self.ngram_min} exceeds ngram_max {self.ngram_max}")
         return self
+
+    @property
+    def composition(self) -> Composition:
+        """What an unseen word is composed of: n-grams only when they were trained."""
+        return "char-ngrams" if self.subwords and self.subword_units == "char-ngrams" else "bpe"
 
     @property
     def batch_size(self) -> int:
@@ -279,9 +301,8 @@ class Word2VecTrainer:
         torch.set_num_threads(1)
         torch.set_flush_denormal(True)
         generator = torch.Generator().manual_seed(cfg.seed)
-        n_inputs = int(self.bags.items.max()) + 1
         # word2vec.c initialisation: inputs uniform in ±0.5/dim, outputs zero.
-        inputs = ((torch.rand(n_inputs, cfg.dim, generator=generator) - 0.5) / cfg.dim).to(
+        inputs = ((torch.rand(self.bags.rows, cfg.dim, generator=generator) - 0.5) / cfg.dim).to(
             self.device
         )
         outputs = torch.zeros(self.vocab_size, cfg.dim, device=self.device)

@@ -1,7 +1,8 @@
 """Word2Vec benchmark on english-mix: ours vs gensim (plain) and ours (BPE subwords) vs fastText.
 
 Same hyper-parameters for all (100-d, window 5, negative 5, sample 1e-3, min_count 5, 5 epochs,
-2 threads). Each system trains in its own subprocess, so peak RSS is its own (os.wait4). words/s is
+2 threads). Each system trains in its own subprocess, so peak RSS is its own (os.wait4: the
+largest process of its tree; our two worker processes share the tables and count once). words/s is
 raw corpus words × epochs / training seconds (vocabulary building excluded where the library lets
 us time it apart; fastText's single call includes it). Writes bench/results/w2v.json and w2v.md.
 

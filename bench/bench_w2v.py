@@ -1,4 +1,4 @@
-"""Word2Vec benchmark on english-mix: ours vs gensim (plain) and ours (BPE subwords) vs fastText.
+"""Word2Vec benchmark on english-mix: ours vs gensim (plain) and ours (subwords) vs fastText.
 
 Same hyper-parameters for all (100-d, window 5, negative 5, sample 1e-3, min_count 5, 5 epochs,
 2 threads). Each system trains in its own subprocess, so peak RSS is its own (os.wait4: the

@@ -136,3 +136,11 @@ def test_cbow_span_update_equals_the_update_of_listed_context_rows() -> None:
     )  # fmt: skip
     for a, b in zip(tables[0], tables[1], strict=True):
         torch.testing.assert_close(a, b)
+
+
+@pytest.mark.parametrize("ngrams", [{"ngram_min": 3, "ngram_max": 2}, {"ngram_min": 4}])
+def test_ngram_range_that_leaves_a_word_without_ngrams_is_rejected(ngrams: dict) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="ngram_m"):
+        Word2VecConfig(subwords=True, **ngrams)

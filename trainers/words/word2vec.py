@@ -10,6 +10,7 @@ their chunks' examples with numpy in a background thread (windows.py) and apply 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import queue
 import threading
 import time
@@ -315,7 +316,11 @@ class Word2VecTrainer:
         )
         outputs = torch.zeros(self.vocab_size, cfg.dim, device=self.device)
         table = self.sampler.table.to(self.device)
-        processes = cfg.threads > 1 and self.device.type == "cpu"
+        processes = (
+            cfg.threads > 1
+            and self.device.type == "cpu"
+            and "fork" in multiprocessing.get_all_start_methods()  # not on Windows
+        )
         if processes:
             inputs.share_memory_()
             outputs.share_memory_()

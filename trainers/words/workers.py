@@ -5,7 +5,8 @@ Hogwild example. A step is some thirty small torch calls (~1 ms for 1,000 centre
 holds the GIL between kernels, so worker *threads* queue for it: on english-mix two threads spent
 about 20% more CPU time than one for the same updates, and a thread preempted while holding the
 GIL on a busy machine stalls the other. Processes share nothing but the tables. On CUDA workers
-stay threads (a forked child cannot use the parent's CUDA context).
+stay threads (a forked child cannot use the parent's CUDA context), as they do where there is no
+fork() (Windows).
 
 A worker puts one report per chunk on a queue, then None when done, or its traceback if it fails.
 """

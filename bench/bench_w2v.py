@@ -1,7 +1,8 @@
-"""Word2Vec benchmark on english-mix: ours vs gensim (plain) and ours (BPE subwords) vs fastText.
+"""Word2Vec benchmark on english-mix: ours vs gensim (plain) and ours (subwords) vs fastText.
 
 Same hyper-parameters for all (100-d, window 5, negative 5, sample 1e-3, min_count 5, 5 epochs,
-2 threads). Each system trains in its own subprocess, so peak RSS is its own (os.wait4). words/s is
+2 threads). Each system trains in its own subprocess, so peak RSS is its own (os.wait4: the
+largest process of its tree; our two worker processes share the tables and count once). words/s is
 raw corpus words × epochs / training seconds (vocabulary building excluded where the library lets
 us time it apart; fastText's single call includes it). Writes bench/results/w2v.json and w2v.md.
 
@@ -111,6 +112,8 @@ def run_child(name: str, args: argparse.Namespace, text: Path, scratch: Path) ->
     command = [sys.executable, __file__, "--child", name, "--data-dir", str(args.data_dir)]
     command += ["--text", str(text), "--out", str(out), "--extra", json.dumps(args.extra)]
     started = time.perf_counter()
+    # The machine is shared: the 1-minute load average around each run says how busy it was.
+    load_before = os.getloadavg()[0]
     process = subprocess.Popen(command)
     _, status, usage = os.wait4(process.pid, 0)
     if status != 0:
@@ -118,13 +121,16 @@ def run_child(name: str, args: argparse.Namespace, text: Path, scratch: Path) ->
     result = json.loads(out.read_text())
     result["total_seconds"] = time.perf_counter() - started
     result["peak_rss_mib"] = usage.ru_maxrss / 1024
+    result["cpu_seconds"] = usage.ru_utime + usage.ru_stime
+    result["load_1min"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
     return result
 
 
 def markdown(results: dict[str, dict[str, Any]], raw_words: int) -> str:
     lines = [
-        "| system | words/s | × ref | analogy 3CosAdd (30k) | 3CosMul | WordSim-353 | RSS MiB |",
-        "|---|---|---|---|---|---|---|",
+        "| system | words/s | × ref | analogy 3CosAdd (30k) | 3CosMul | WordSim-353 | RSS MiB "
+        "| load before/after |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, r in results.items():
         ref = {"ours-sg": "gensim-sg", "ours-cbow": "gensim-cbow", "ours-subword-sg": "fasttext-sg",
@@ -137,7 +143,7 @@ def markdown(results: dict[str, dict[str, Any]], raw_words: int) -> str:
         lines.append(
             f"| {name} | {r['words_per_second'] / 1e6:.3f} M | {ratio} "
             f"| {r['analogy_3cosadd']:.2%} | {r['analogy_3cosmul']:.2%} | {r['wordsim353']:.3f} "
-            f"| {r['peak_rss_mib']:.0f} |"
+            f"| {r['peak_rss_mib']:.0f} | {r['load_1min'][0]:.1f} / {r['load_1min'][1]:.1f} |"
         )
     return (
         "\n".join(lines) + f"\n\nCorpus english-mix, {raw_words:,} words × 5 epochs, 2 threads.\n"
@@ -178,7 +184,7 @@ def main() -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     date = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     report = {"corpus": "english-mix", "raw_words": raw_words, "hyper": HYPER, "threads": 2,
-              "date": date, "results": results}  # fmt: skip
+              "date": date, "cores": os.cpu_count(), "results": results}  # fmt: skip
     (RESULTS / f"{args.tag}.json").write_text(json.dumps(report, indent=2))
     (RESULTS / f"{args.tag}.md").write_text(markdown(results, raw_words))
     sys.stdout.write(markdown(results, raw_words))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -20,24 +22,33 @@ pytest.importorskip("sentencepiece")
 
 
 @pytest.fixture(scope="module")
-def word_server(tmp_path_factory: pytest.TempPathFactory):
+def word_artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two spaces: `words` (plain skip-gram) and `subwords` (fastText-style character n-grams)."""
     from semspace.trainers.words.space import WordSpaceConfig, train_words, write_word_space
     from semspace.trainers.words.tokenizer import TokenizerConfig
     from semspace.trainers.words.word2vec import Word2VecConfig
 
     corpus = tmp_path_factory.mktemp("corpus") / "planted.txt"
     corpus.write_text("\n".join(planted_sentences(12_000)) + "\n", encoding="utf-8")
-    config = WordSpaceConfig(
-        corpus=str(corpus),
-        word2vec=Word2VecConfig(
-            dim=24, window=2, sample=0, min_count=1, epochs=4, threads=1, batch=64, pieces=300
-        ),
-        tokenizer=TokenizerConfig(input_sentence_size=5000),
-        oov_holdout=0,
-    )
     artifacts = tmp_path_factory.mktemp("word-artifacts")
-    write_word_space(train_words(config, None), config, artifacts, "words")
-    server = create_server(settings_for(artifacts))
+    settings = {"window": 2, "sample": 0, "min_count": 1, "threads": 1, "batch": 64, "pieces": 300}
+    for name, extra in (
+        ("words", {"dim": 24, "epochs": 4}),
+        ("subwords", {"dim": 16, "epochs": 1, "subwords": True, "buckets": 5000}),
+    ):
+        config = WordSpaceConfig(
+            corpus=str(corpus),
+            word2vec=Word2VecConfig.model_validate(settings | extra),
+            tokenizer=TokenizerConfig(input_sentence_size=5000),
+            oov_holdout=0,
+        )
+        write_word_space(train_words(config, None), config, artifacts, name)
+    return artifacts
+
+
+@pytest.fixture(scope="module")
+def word_server(word_artifacts: Path):
+    server = create_server(settings_for(word_artifacts))
     server.load()
     yield server
     server.stop(0)
@@ -62,6 +73,20 @@ def test_any_string_gets_a_finite_unit_vector_flagged_as_composed(client, text) 
     vector = embedded.vectors[0]
     assert np.isfinite(vector).all()
     assert np.linalg.norm(vector) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_a_subword_space_composes_an_unseen_word_from_its_character_ngrams(
+    client, word_artifacts: Path
+) -> None:
+    from semspace.models.char_ngrams import ngram_buckets
+
+    embedded = client.embed("subwords", ["w23zz"])
+    assert embedded.composed == [True]
+    # The rows the trainer wrote for the word's n-grams, averaged: what the server must answer.
+    ngrams = np.load(word_artifacts / "subwords" / "ngrams.npy")
+    expected = ngrams[ngram_buckets(["w23zz"], 3, 6, 5000)[1]].mean(axis=0)
+    expected /= np.linalg.norm(expected)
+    np.testing.assert_allclose(embedded.vectors[0], expected, atol=1e-5)
 
 
 def test_search_by_word_finds_words_of_the_same_row_or_column(client) -> None:

@@ -1,8 +1,11 @@
-"""End to end: corpus → tokenizer → Word2Vec → piece vectors → evaluation → artifact.
+"""End to end: corpus → tokenizer → Word2Vec → subword vectors → evaluation → artifact.
 
 Layout of a word space (besides the shared manifest.json, vectors.npy, ids.txt):
     tokenizer.model   SentencePiece BPE model (ids 0 <pad>, 1 <unk>, 2 <s>, 3 </s>)
-    pieces.npy        float32 (pieces, dim): one vector per tokenizer id, for OOV composition
+    ngrams.npy        float32 (buckets, dim): one vector per n-gram hash bucket, for OOV
+                      composition; in spaces trained with character n-grams
+    pieces.npy        float32 (pieces, dim): one vector per tokenizer id, for OOV composition;
+                      in the other spaces (plain mode, BPE subwords, imported vectors)
     counts.npy        int64 (words,): corpus count of each word, row order of ids.txt
 """
 
@@ -17,12 +20,13 @@ import numpy as np
 from pydantic import BaseModel
 
 from semspace.artifact import Metric, Producer, writing_artifact
-from semspace.models.tokenizer import UNK_ID, PieceBag
+from semspace.models.char_ngrams import BOW, EOW, fnv1a_32, ngram_buckets
+from semspace.models.tokenizer import UNK_ID
+from semspace.models.words import COMPOSITION_FILES, PIECES_FILE, TOKENIZER_FILE
 from semspace.trainers.words.corpus import EncodedCorpus, encode_corpus
 from semspace.trainers.words.evaluate import evaluate_space
 from semspace.trainers.words.subwords import (
     WordPieces,
-    compose,
     fit_piece_vectors,
     oov_holdout_report,
     subword_bags,
@@ -33,8 +37,6 @@ from semspace.trainers.words.word2vec import TrainStats, Word2VecConfig, Word2Ve
 log = logging.getLogger(__name__)
 
 KIND = "word2vec"
-TOKENIZER_FILE = "tokenizer.model"
-PIECES_FILE = "pieces.npy"
 COUNTS_FILE = "counts.npy"
 VERSION = "0.1.0"
 
@@ -54,7 +56,7 @@ class TrainedWords(BaseModel, arbitrary_types_allowed=True):
     words: list[str]
     counts: np.ndarray
     vectors: np.ndarray
-    piece_vectors: np.ndarray
+    subword_vectors: np.ndarray  # n-gram buckets or BPE pieces: config.word2vec.composition
     tokenizer_model: bytes
     stats: TrainStats
     evaluation: dict[str, Any]
@@ -69,20 +71,17 @@ def train_words(
     tok_config = config.tokenizer.model_copy(update={"vocab_size": w2v.pieces})
     tokenizer = train_tokenizer(Path(config.corpus), tok_config)
     words, vocab_size = corpus.vocab.words, len(corpus.vocab)
-    pieces = WordPieces.of(words, tokenizer, w2v.piece_bag)
-    bags = subword_bags(pieces, vocab_size) if w2v.subwords else None
+    units, n_units = word_units(words, tokenizer, w2v)
+    bags = subword_bags(units, vocab_size, n_units) if w2v.subwords else None
     model, stats = Word2VecTrainer(w2v, corpus, bags).train()
     vectors = model.word_vectors()
     started = time.perf_counter()
     if w2v.subwords:
-        piece_vectors = model.inputs[vocab_size:]
-        # Pieces never met in a vocabulary word keep their random init rows, as in fastText.
-        piece_vectors = np.pad(
-            piece_vectors, ((0, tokenizer.vocab_size - len(piece_vectors)), (0, 0))
-        )
+        # Subwords no vocabulary word holds keep their random initial rows, as in fastText.
+        subword_vectors = model.inputs[vocab_size:]
     else:
-        piece_vectors = fit_piece_vectors(vectors, pieces, tokenizer.vocab_size, seed=w2v.seed)
-    log.info("piece vectors ready in %.1f s", time.perf_counter() - started)
+        subword_vectors = fit_piece_vectors(vectors, units, n_units, seed=w2v.seed)
+    log.info("subword vectors ready in %.1f s", time.perf_counter() - started)
     evaluation: dict[str, Any] = {
         "train_seconds": round(stats.seconds, 2),
         "words_per_second": round(stats.words_per_second),
@@ -94,32 +93,50 @@ def train_words(
     if config.oov_holdout:
         evaluation["oov_holdout"] = oov_holdout_report(
             vectors,
-            pieces,
-            piece_vectors if w2v.subwords else None,
-            tokenizer.vocab_size,
+            units,
+            subword_vectors if w2v.subwords else None,
+            n_units,
             holdout=config.oov_holdout,
             seed=w2v.seed,
-            whole_word=whole_word_pieces(words, tokenizer) if w2v.subwords else None,
+            whole_word=whole_word_units(words, tokenizer, w2v) if w2v.subwords else None,
         )
-        evaluation["oov_holdout"]["pieces"] = (
-            "trained jointly; held-out words were seen in training, their own word row and "
-            "whole-word piece are left out of the composition"
+        evaluation["oov_holdout"]["subwords"] = (
+            f"{w2v.composition} trained jointly; held-out words were seen in training, their own "
+            "word row and whole-word subword are left out of the composition"
             if w2v.subwords
-            else "refit without the held-out words"
+            else "bpe pieces refit without the held-out words"
         )
     return TrainedWords(
         words=words,
         counts=corpus.vocab.counts,
         vectors=vectors,
-        piece_vectors=piece_vectors,
+        subword_vectors=subword_vectors,
         tokenizer_model=tokenizer.processor.serialized_model_proto(),
         stats=stats,
         evaluation=evaluation,
     )
 
 
-def whole_word_pieces(words: list[str], tokenizer: Tokenizer) -> np.ndarray:
-    """Id of the piece "▁word" for each word, −1 where the vocabulary has none."""
+def word_units(
+    words: list[str], tokenizer: Tokenizer, w2v: Word2VecConfig
+) -> tuple[WordPieces, int]:
+    """Each word's subword ids and how many ids there are (rows of the subword table)."""
+    if w2v.composition == "char-ngrams":
+        ptr, ids = ngram_buckets(words, w2v.ngram_min, w2v.ngram_max, w2v.buckets)
+        return WordPieces(ptr, ids), w2v.buckets
+    return WordPieces.of(words, tokenizer, w2v.piece_bag), tokenizer.vocab_size
+
+
+def whole_word_units(words: list[str], tokenizer: Tokenizer, w2v: Word2VecConfig) -> np.ndarray:
+    """Id of the subword that spells the whole word, −1 where there is none.
+
+    The BPE piece "▁word", or the n-gram "<word>" when it is short enough to be one.
+    """
+    if w2v.composition == "char-ngrams":
+        marked = [BOW + w + EOW for w in words]
+        ids = (fnv1a_32([m.encode() for m in marked]) % np.uint32(w2v.buckets)).astype(np.int64)
+        fits = np.array([w2v.ngram_min <= len(m) <= w2v.ngram_max for m in marked], dtype=bool)
+        return np.where(fits, ids, -1)
     ids = np.array([tokenizer.processor.piece_to_id("\u2581" + w) for w in words], dtype=np.int64)
     ids[ids == UNK_ID] = -1
     return ids
@@ -130,10 +147,20 @@ def write_word_space(
 ) -> Path:
     """Writes the space directory (see module docstring) atomically."""
     with writing_artifact(artifacts_dir, name) as writer:
+        w2v = config.word2vec
         (writer.staging / TOKENIZER_FILE).write_bytes(trained.tokenizer_model)
-        np.save(writer.staging / PIECES_FILE, trained.piece_vectors.astype(np.float32))
+        np.save(
+            writer.staging / COMPOSITION_FILES[w2v.composition],
+            trained.subword_vectors.astype(np.float32),
+        )
         np.save(writer.staging / COUNTS_FILE, trained.counts.astype(np.int64))
-        mode = "word + BPE pieces" if config.word2vec.subwords else "plain"
+        mode = (
+            "plain, unseen words from BPE pieces"
+            if not w2v.subwords
+            else f"word + character {w2v.ngram_min}-{w2v.ngram_max}-grams, {w2v.buckets:,} buckets"
+            if w2v.composition == "char-ngrams"
+            else "word + BPE pieces"
+        )
         return writer.finish(
             kind=KIND,
             metric=Metric.COSINE,
@@ -147,14 +174,6 @@ def write_word_space(
             evaluation=trained.evaluation,
             description=f"Word2Vec {config.word2vec.architecture}, {mode}",
         )
-
-
-def compose_oov(
-    piece_vectors: np.ndarray, tokenizer: Tokenizer, word: str, bag: PieceBag = "segmentation"
-) -> np.ndarray:
-    """The vector of one word from its pieces alone."""
-    ids = np.array(tokenizer.word_piece_ids(word, bag), dtype=np.int64)
-    return compose(piece_vectors, WordPieces(np.array([0, len(ids)]), ids))[0]
 
 
 def import_word2vec(path: Path, artifacts_dir: Path, name: str, binary: bool | None) -> Path:

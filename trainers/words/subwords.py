@@ -1,13 +1,14 @@
-"""Words from BPE piece vectors: fastText-style bags, least-squares piece fitting, OOV checks.
+"""Words from subword vectors: fastText-style bags, least-squares piece fitting, OOV checks.
 
-Two ways to give pieces vectors in the same space as the words:
-* subword mode trains them jointly (a word's input is the mean of its own row and its pieces'
-  rows, Bojanowski et al. 2017 eq. 2 with BPE pieces for character n-grams);
-* plain mode fits them afterwards: piece vectors P minimise ||A P − W||² + λ||P||², where row w
+Subwords are fastText's hashed character n-grams (semspace.models.char_ngrams) or BPE pieces.
+Two ways to give them vectors in the same space as the words:
+* subword mode trains them jointly (a word's input is the mean of its own row and its subwords'
+  rows, Bojanowski et al. 2017 eq. 2);
+* plain mode fits BPE piece vectors afterwards: P minimises ||A P − W||² + λ||P||², where row w
   of A averages the pieces of word w, so that composing a word from its pieces (the mean) lands
   as close as possible to its Word2Vec vector. Solved by conjugate gradients on the normal
   equations, all dimensions at once.
-Either way an unseen word's vector is the mean of its piece vectors.
+Either way an unseen word's vector is the mean of its subword vectors.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class WordPieces:
-    """Piece ids of every vocabulary word as CSR: word w has ids[ptr[w]:ptr[w + 1]]."""
+    """Subword ids (pieces or n-gram buckets) of every word as CSR: w has ids[ptr[w]:ptr[w + 1]]."""
 
     ptr: np.ndarray  # int64 (V + 1)
     ids: np.ndarray  # int64
@@ -62,8 +63,12 @@ class WordPieces:
         return WordPieces(ptr, self.ids[starts[owner] + np.arange(ptr[-1]) - ptr[owner]])
 
 
-def subword_bags(pieces: WordPieces, vocab_size: int) -> Bags:
-    """Input bags of subword mode: word w reads its own row w and rows V + piece id."""
+def subword_bags(pieces: WordPieces, vocab_size: int, n_pieces: int) -> Bags:
+    """Input bags of subword mode: word w reads its own row w and rows V + piece id.
+
+    The table has a row for each of the `n_pieces` ids, read by a word or not: an unseen word's
+    n-gram may fall in a bucket no vocabulary word uses, and then gets its random initial row.
+    """
     lengths = np.diff(pieces.ptr) + 1
     ptr = np.concatenate([[0], np.cumsum(lengths)])
     items = np.empty(ptr[-1], dtype=np.int64)
@@ -71,7 +76,7 @@ def subword_bags(pieces: WordPieces, vocab_size: int) -> Bags:
     mask = np.ones(ptr[-1], dtype=bool)
     mask[ptr[:-1]] = False
     items[mask] = pieces.ids + vocab_size
-    return Bags(ptr, items)
+    return Bags(ptr, items, vocab_size + n_pieces)
 
 
 def compose(piece_vectors: np.ndarray, pieces: WordPieces) -> np.ndarray:

@@ -2,8 +2,8 @@
 
 A skip-gram example is (input bag of the centre word, its context words); a CBOW example is
 (input bags of all context words, the centre word), kept as a span of the text (`Windows`).
-In plain mode a word's bag is the word alone; in subword mode it is the word and its BPE pieces
-(fastText's input, Bojanowski et al. 2017 §3.1).
+In plain mode a word's bag is the word alone; in subword mode it is the word and its character
+n-grams or BPE pieces (fastText's input, Bojanowski et al. 2017 §3.1).
 """
 
 from __future__ import annotations
@@ -19,10 +19,16 @@ class Bags:
 
     ptr: np.ndarray  # int64 (V + 1)
     items: np.ndarray  # int64
+    size: int | None = None  # rows of the input table; None: the highest row read + 1
 
     @classmethod
     def words_only(cls, vocab_size: int) -> Bags:
         return cls(np.arange(vocab_size + 1, dtype=np.int64), np.arange(vocab_size, dtype=np.int64))
+
+    @property
+    def rows(self) -> int:
+        """Rows of the input table, those no word reads included (unseen n-gram buckets)."""
+        return self.size if self.size is not None else int(self.items.max()) + 1
 
     @property
     def singletons(self) -> bool:

@@ -1,26 +1,30 @@
-"""Word2Vec (skip-gram / CBOW, negative sampling) trained in PyTorch, optionally with BPE subwords.
+"""Word2Vec (skip-gram / CBOW, negative sampling) trained in PyTorch, optionally with subwords.
 
-Mikolov et al. 2013a/b; the subword mode follows fastText (Bojanowski et al. 2017) with
-SentencePiece BPE pieces in place of character n-grams. Examples are built with numpy in a
-background thread (windows.py) while `threads` Hogwild workers apply minibatch SGD (sgns.py).
+Mikolov et al. 2013a/b; the subword mode follows fastText (Bojanowski et al. 2017): a word's
+input is the mean of its own row and the rows of its hashed character n-grams (or, as an
+alternative, of its SentencePiece BPE pieces). `threads` Hogwild workers (workers.py) each build
+their chunks' examples with numpy in a background thread (windows.py) and apply minibatch SGD
+(sgns.py).
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import queue
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
+from functools import partial
+from typing import Any, Literal
 
 import numpy as np
 import torch
 from pydantic import BaseModel, Field, model_validator
-from tqdm import tqdm
 
 from semspace.models.tokenizer import PieceBag
+from semspace.models.words import Composition, SubwordUnits
 from semspace.trainers.words.corpus import EncodedCorpus
 from semspace.trainers.words.sampling import NegativeSampler, SubsampleFormula, keep_probabilities
 from semspace.trainers.words.sgns import Minibatch, WindowBatch, cbow_window_update, sgns_update
@@ -32,6 +36,7 @@ from semspace.trainers.words.windows import (
     skipgram_examples,
     window_pairs,
 )
+from semspace.trainers.words.workers import run_workers
 
 log = logging.getLogger(__name__)
 
@@ -44,20 +49,22 @@ PRESETS: dict[str, dict[str, object]] = {
     # (1024 centres, one thread), analogy 9.0% → ~8%; 8 negatives, or groups of 256, fell below
     # gensim's accuracy on english-mix.
     "plain-cbow": {"architecture": "cbow", "shared_negatives": 16},
-    # english-mix, 5 epochs: lr 0.025 → 0.035 and 64 shared negatives took analogy 46.6% → 48.8%;
-    # lr 0.05 diverged at 256 centres per step.
+    # english-mix, 5 epochs, character n-grams: lr 0.035 and 64 shared negatives gave analogy
+    # 53.9% but WordSim 0.428, lr 0.05 and 128 negatives 50.6-50.8% / 0.470-0.489 (fastText
+    # 48.8% / 0.465 in the same run); 500,000 buckets, not 200,000, added ~0.01 WordSim.
     "subword-skipgram": {
         "architecture": "skipgram",
         "subwords": True,
-        "piece_bag": "substrings",
-        "lr": 0.035,
-        "shared_negatives": 64,
+        "subword_units": "char-ngrams",
+        "lr": 0.05,
+        "shared_negatives": 128,
     },
     # Each context word enters h as the mean of its bag (sgns.cbow_window_update); lr 0.025 →
     # 0.1 took analogy 30% → 47%, WordSim 0.15 → 0.34; lr 0.2, or 1024 centres per step, diverged.
     "subword-cbow": {
         "architecture": "cbow",
         "subwords": True,
+        "subword_units": "bpe",
         "piece_bag": "substrings",
         "lr": 0.1,
         "batch": 256,
@@ -89,6 +96,18 @@ class Word2VecConfig(BaseModel):
     seed: int = 1
     device: Literal["cpu", "cuda"] = "cpu"
     subwords: bool = False
+    subword_units: SubwordUnits = Field(
+        "char-ngrams",
+        description="subword mode's units: fastText's hashed character n-grams, or BPE pieces",
+    )
+    ngram_min: int = Field(
+        3, ge=1, le=3, description="shortest character n-gram ('<' and '>' count): ≤ 3, so "
+        "that every word, one letter long included, has one",
+    )  # fmt: skip
+    ngram_max: int = Field(6, ge=1, description="longest character n-gram")
+    buckets: int = Field(
+        500_000, ge=1, description="hash buckets of the n-grams (fastText: 2M; dim floats each)"
+    )
     pieces: int = Field(8000, ge=300, description="BPE vocabulary size (tokenizer)")
     piece_bag: PieceBag = Field(
         "segmentation", description="a word's pieces: its BPE segmentation, or all substrings"
@@ -107,7 +126,14 @@ class Word2VecConfig(BaseModel):
     def _negatives_cover_group(self) -> Word2VecConfig:
         if self.negative_group == 1 and self.shared_negatives != self.negative:
             self.shared_negatives = self.negative
+        if self.ngram_min > self.ngram_max:
+            raise ValueError(f"ngram_min {self.ngram_min} exceeds ngram_max {self.ngram_max}")
         return self
+
+    @property
+    def composition(self) -> Composition:
+        """What an unseen word is composed of: n-grams only when they were trained."""
+        return "char-ngrams" if self.subwords and self.subword_units == "char-ngrams" else "bpe"
 
     @property
     def batch_size(self) -> int:
@@ -173,23 +199,28 @@ class Word2VecTrainer:
         )
         self.sampler = NegativeSampler(corpus.vocab.counts)
 
-    def _chunks(self, rng: np.random.Generator) -> Iterator[Chunk]:
-        """Examples of each chunk, for every epoch, with the training progress it spans."""
+    def _chunks(self, worker: int, rng: np.random.Generator) -> Iterator[Chunk]:
+        """Examples of the worker's chunks (every `threads`-th, as word2vec.c splits its file
+        between threads), for every epoch, with the training progress each spans."""
         cfg, ids = self.config, self.corpus.ids
         sentence = self.corpus.sentence_index()
         total = len(ids) * cfg.epochs
-        for epoch in range(cfg.epochs):
-            for start in range(0, len(ids), cfg.chunk_words):
-                stop = min(start + cfg.chunk_words, len(ids))
-                text = (ids[start:stop], sentence[start:stop], self.keep_prob, cfg.window, rng)
-                progress = ((epoch * len(ids) + start) / total, (epoch * len(ids) + stop) / total)
-                if cfg.architecture == "cbow":
-                    examples: Examples | Windows = cbow_windows(*text)
-                else:
-                    centres, contexts, position = window_pairs(*text)
-                    examples = skipgram_examples(centres, contexts, position, self.bags)
-                if len(examples):
-                    yield Chunk(examples, *progress)
+        starts = [
+            (epoch, start)
+            for epoch in range(cfg.epochs)
+            for start in range(0, len(ids), cfg.chunk_words)
+        ]
+        for epoch, start in starts[worker :: cfg.threads]:
+            stop = min(start + cfg.chunk_words, len(ids))
+            text = (ids[start:stop], sentence[start:stop], self.keep_prob, cfg.window, rng)
+            progress = ((epoch * len(ids) + start) / total, (epoch * len(ids) + stop) / total)
+            if cfg.architecture == "cbow":
+                examples: Examples | Windows = cbow_windows(*text)
+            else:
+                centres, contexts, position = window_pairs(*text)
+                examples = skipgram_examples(centres, contexts, position, self.bags)
+            if len(examples):
+                yield Chunk(examples, *progress)
 
     def _steps(self, chunk: Chunk) -> Iterator[tuple[Minibatch | WindowBatch, float]]:
         """The minibatches of a chunk with the linearly decayed learning rate of each."""
@@ -279,65 +310,80 @@ class Word2VecTrainer:
         torch.set_num_threads(1)
         torch.set_flush_denormal(True)
         generator = torch.Generator().manual_seed(cfg.seed)
-        n_inputs = int(self.bags.items.max()) + 1
         # word2vec.c initialisation: inputs uniform in ±0.5/dim, outputs zero.
-        inputs = ((torch.rand(n_inputs, cfg.dim, generator=generator) - 0.5) / cfg.dim).to(
+        inputs = ((torch.rand(self.bags.rows, cfg.dim, generator=generator) - 0.5) / cfg.dim).to(
             self.device
         )
         outputs = torch.zeros(self.vocab_size, cfg.dim, device=self.device)
         table = self.sampler.table.to(self.device)
-        total_words = self.corpus.raw_words * cfg.epochs
-        bar = tqdm(
-            total=total_words, unit="w", unit_scale=True, desc=f"word2vec {cfg.architecture}"
+        processes = (
+            cfg.threads > 1
+            and self.device.type == "cpu"
+            and "fork" in multiprocessing.get_all_start_methods()  # not on Windows
         )
-        progress = _Progress(bar, total_words)
-        chunks: queue.Queue = queue.Queue(maxsize=cfg.threads + 1)
-
-        def produce() -> None:
-            for chunk in self._chunks(np.random.default_rng(cfg.seed)):
-                chunks.put(chunk)
-            for _ in range(cfg.threads):
-                chunks.put(None)
-
-        def work(worker: int) -> None:
-            worker_generator = torch.Generator().manual_seed(cfg.seed * 1000 + worker)
-            while (chunk := chunks.get()) is not None:
-                for step, (batch, lr) in enumerate(self._steps(chunk)):
-                    groups = -(-len(batch.targets_per_example) // cfg.negative_group)
-                    slots = torch.randint(
-                        len(table), (groups, cfg.shared_negatives), generator=worker_generator
-                    ).to(self.device)
-                    update = cbow_window_update if isinstance(batch, WindowBatch) else sgns_update
-                    loss = update(
-                        inputs, outputs, batch, table[slots], lr, cfg.negative,
-                        with_loss=step % 50 == 0,
-                    )  # fmt: skip
-                    if step % 50 == 0:
-                        progress.loss = loss
-                progress.advance(chunk, len(chunk.examples), lr)
-
+        if processes:
+            inputs.share_memory_()
+            outputs.share_memory_()
         started = time.perf_counter()
-        threads = [threading.Thread(target=produce, daemon=True)]
-        threads += [
-            threading.Thread(target=work, args=(i,), daemon=True) for i in range(cfg.threads)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        examples, loss = run_workers(
+            partial(self._work, inputs=inputs, outputs=outputs, table=table),
+            cfg.threads,
+            processes,
+            self.corpus.raw_words * cfg.epochs,
+            f"word2vec {cfg.architecture}",
+        )
         seconds = time.perf_counter() - started
-        bar.close()
         model = Word2VecModel(
             inputs.cpu().numpy(), outputs.cpu().numpy(), self.bags, self.vocab_size
         )
-        stats = TrainStats(
-            seconds, self.corpus.raw_words, cfg.epochs, progress.examples, progress.loss
-        )
+        stats = TrainStats(seconds, self.corpus.raw_words, cfg.epochs, examples, loss)
         log.info(
             "trained %s in %.1f s: %.0f words/s, %d examples, loss %.3f",
-            cfg.architecture, seconds, stats.words_per_second, progress.examples, progress.loss,
+            cfg.architecture, seconds, stats.words_per_second, examples, loss,
         )  # fmt: skip
         return model, stats
+
+    def _work(
+        self,
+        worker: int,
+        reports: Any,
+        inputs: torch.Tensor,
+        outputs: torch.Tensor,
+        table: torch.Tensor,
+    ) -> None:
+        """One Hogwild worker: builds its chunks in a background thread, trains on each and
+        reports it (workers.Report)."""
+        cfg = self.config
+        torch.set_num_threads(1)
+        generator = torch.Generator().manual_seed(cfg.seed * 1000 + worker)
+        chunks: queue.Queue = queue.Queue(maxsize=2)
+
+        def produce() -> None:
+            try:
+                for chunk in self._chunks(worker, np.random.default_rng([cfg.seed, worker])):
+                    chunks.put(chunk)
+                chunks.put(None)
+            except BaseException as error:  # handed to the worker, which reports it
+                chunks.put(error)
+
+        threading.Thread(target=produce, daemon=True).start()
+        loss = float("nan")
+        while (chunk := chunks.get()) is not None:
+            if isinstance(chunk, BaseException):
+                raise chunk
+            for step, (batch, lr) in enumerate(self._steps(chunk)):
+                groups = -(-len(batch.targets_per_example) // cfg.negative_group)
+                slots = torch.randint(
+                    len(table), (groups, cfg.shared_negatives), generator=generator
+                ).to(self.device)
+                update = cbow_window_update if isinstance(batch, WindowBatch) else sgns_update
+                step_loss = update(
+                    inputs, outputs, batch, table[slots], lr, cfg.negative,
+                    with_loss=step % 50 == 0,
+                )  # fmt: skip
+                if step % 50 == 0:
+                    loss = step_loss
+            reports.put((chunk.start, chunk.end, len(chunk.examples), lr, loss))
 
 
 @dataclass(frozen=True)
@@ -345,18 +391,3 @@ class Chunk:
     examples: Examples | Windows
     start: float  # fraction of all training done before this chunk
     end: float
-
-
-class _Progress:
-    """Thread-safe progress bar feed: words/s, loss, learning rate, ETA."""
-
-    def __init__(self, bar: tqdm, total_words: int) -> None:
-        self.bar, self.total_words = bar, total_words
-        self.lock = threading.Lock()
-        self.examples, self.loss = 0, float("nan")
-
-    def advance(self, chunk: Chunk, examples: int, lr: float) -> None:
-        with self.lock:
-            self.examples += examples
-            self.bar.update(round((chunk.end - chunk.start) * self.total_words))
-            self.bar.set_postfix(loss=f"{self.loss:.3f}", lr=f"{lr:.5f}", refresh=False)

@@ -31,11 +31,14 @@ def grid_rank(vectors: np.ndarray, index: dict[str, int], a: str, b: str, c: str
     return int((scores > scores[candidates.index(d)]).sum())
 
 
-@pytest.mark.parametrize("architecture", ["skipgram", "cbow"])
+@pytest.mark.parametrize(
+    ("architecture", "threads"), [("skipgram", 1), ("cbow", 1), ("skipgram", 2), ("cbow", 2)]
+)
 def test_word2vec_learns_planted_rows_and_analogies(
-    planted_corpus: Path, architecture: str
+    planted_corpus: Path, architecture: str, threads: int
 ) -> None:
-    vectors, index = train(planted_corpus, architecture=architecture)
+    """With 2 threads the workers are processes: the tables must be shared, not copied."""
+    vectors, index = train(planted_corpus, architecture=architecture, threads=threads)
     # Neighbours: the closest grid word to w{x}{y} shares its row or its column.
     grid = [f"w{x}{y}" for x in range(GRID) for y in range(GRID)]
     rows = vectors[[index[w] for w in grid]]
@@ -81,6 +84,15 @@ def test_training_is_reproducible_for_one_thread(planted_corpus: Path) -> None:
     assert not np.array_equal(first, third)
 
 
+def test_a_failing_worker_process_fails_training_with_its_traceback(planted_corpus: Path) -> None:
+    encoded = encode_corpus(planted_corpus, min_count=1)
+    config = Word2VecConfig(dim=8, epochs=1, min_count=1, threads=2)
+    trainer = Word2VecTrainer(config, encoded)
+    trainer.keep_prob = trainer.keep_prob[:3]  # an index error inside each worker's producer
+    with pytest.raises(RuntimeError, match="IndexError"):
+        trainer.train()
+
+
 def test_cuda_request_without_cuda_fails_clearly(planted_corpus: Path) -> None:
     import torch
 
@@ -124,3 +136,11 @@ def test_cbow_span_update_equals_the_update_of_listed_context_rows() -> None:
     )  # fmt: skip
     for a, b in zip(tables[0], tables[1], strict=True):
         torch.testing.assert_close(a, b)
+
+
+@pytest.mark.parametrize("ngrams", [{"ngram_min": 3, "ngram_max": 2}, {"ngram_min": 4}])
+def test_ngram_range_that_leaves_a_word_without_ngrams_is_rejected(ngrams: dict) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="ngram_m"):
+        Word2VecConfig(subwords=True, **ngrams)

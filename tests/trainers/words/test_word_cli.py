@@ -72,6 +72,17 @@ def test_word2vec_flags_map_onto_the_config() -> None:
 
     config = _word2vec_config(args)
     assert (config.architecture, config.dim, config.subwords) == ("cbow", 32, True)
+    assert config.composition == "char-ngrams"
+
+
+def test_subword_unit_flags_choose_what_unseen_words_are_composed_of() -> None:
+    from semspace.trainers.words.cli import _word2vec_config
+
+    flags = ["train", "word2vec", "--subwords", "--buckets", "1000", "--ngram-max", "5"]
+    config = _word2vec_config(parser().parse_args(flags))
+    assert (config.buckets, config.ngram_min, config.ngram_max) == (1000, 3, 5)
+    bpe = _word2vec_config(parser().parse_args([*flags, "--subword-units", "bpe"]))
+    assert bpe.composition == "bpe"
 
 
 def test_preset_flag_sets_a_starting_point() -> None:

@@ -18,16 +18,21 @@ def _client(args: argparse.Namespace) -> Client:
     return client_from(args)
 
 
+def yes_no(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
 def cmd_spaces(args: argparse.Namespace) -> int:
     with _client(args) as client:
         spaces = client.list_spaces()
     rows = [
-        (s.name, s.kind, s.dim, s.metric, s.count, "yes" if s.writable else "no") for s in spaces
+        (s.name, s.kind, s.dim, s.metric, s.count, s.index, s.version, yes_no(s.writable))
+        for s in spaces
     ]
     emit(
         args.json,
         [dataclasses.asdict(s) for s in spaces],
-        ("space", "kind", "dim", "metric", "count", "writable"),
+        ("space", "kind", "dim", "metric", "count", "index", "version", "writable"),
         rows,
     )
     return 0

@@ -72,7 +72,8 @@ class SpaceRegistry:
         self.root.mkdir(parents=True, exist_ok=True)
         for directory in discover(self.root):
             try:
-                space, print_ = self._load(directory)
+                print_ = fingerprint(directory)
+                space = self._load(directory)
             except (ArtifactError, OSError, ValueError) as error:
                 log.error("skipping space at %s: %s", directory, error)
                 continue
@@ -113,7 +114,7 @@ class SpaceRegistry:
             print_ = fingerprint(directory)
             if current is not None and self._fingerprints.get(name) == print_:
                 return ReloadChange(name, "unchanged", current.version)
-            space, print_ = self._load(directory)
+            space = self._load(directory)
         except (ArtifactError, OSError, ValueError) as error:
             log.error("reload of %s failed, still serving the old version: %s", name, error)
             raise FailedPrecondition(f"spaces: '{name}' could not be loaded: {error}") from error
@@ -123,6 +124,9 @@ class SpaceRegistry:
         return ReloadChange(name, "replaced" if current else "added", space.version)
 
     def _install(self, space: Space, print_: str) -> None:
+        """Makes `space` current; `print_` is its artifact's fingerprint from before loading (a
+        change racing the load is caught by the next reload). User spaces rewrite their own
+        directory, but reload skips them, so theirs is never compared."""
         with self._lock:
             versions = self._versions.setdefault(space.name, {})
             space.version = max(versions, default=0) + 1
@@ -131,8 +135,7 @@ class SpaceRegistry:
             # The swap: one assignment, atomic under the GIL, seen by the next lookup.
             self._current[space.name] = space
 
-    def _load(self, directory: Path) -> tuple[Space, str]:
-        print_ = fingerprint(directory)
+    def _load(self, directory: Path) -> Space:
         artifact = load_artifact(directory, verify=self.settings.verify_artifacts)
         manifest = artifact.manifest
         if manifest.name != directory.name:
@@ -142,7 +145,7 @@ class SpaceRegistry:
             model = load_model(artifact, self.settings.torch_threads)
             space = Space(manifest, index, model=model, **self._tuning)
             space.load_rows(artifact)
-            return space, print_
+            return space
         space = Space(manifest, index, **self._tuning)
         space.load_rows(artifact)
         replayed = 0
@@ -156,7 +159,7 @@ class SpaceRegistry:
                 "space %s: replayed %d logged writes into a new snapshot", space.name, replayed
             )
         space.journal = self._journal(directory)
-        return space, fingerprint(directory)
+        return space
 
     @property
     def _tuning(self) -> dict[str, int]:

@@ -34,14 +34,20 @@ def add_global_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-v", "--verbose", action="store_true")
 
 
-def needs_trainers(argv: Sequence[str]) -> bool:
-    """Whether the command line may name a trainer command. Trainer commands import torch to
-    describe their flags (~2 s and ~150 MiB), which `serve` and the client commands never need."""
+def parser_for(argv: Sequence[str]) -> argparse.ArgumentParser:
+    """The parser without trainer commands, unless the command line may name one. Trainer
+    commands import torch to describe their flags (~2 s and ~150 MiB), which `serve` and the
+    client commands never need."""
+    light = build_parser(with_trainers=False)
+    return build_parser() if needs_trainers(argv, light) else light
+
+
+def needs_trainers(argv: Sequence[str], light: argparse.ArgumentParser) -> bool:
+    """Whether the command is a trainer command, or unknown to `light` (or missing: help)."""
     first = argparse.ArgumentParser(add_help=False)
     add_global_flags(first)
     first.add_argument("command", nargs="?")
     known, _ = first.parse_known_args(argv)
-    light = build_parser(with_trainers=False)
     subcommands = next(a for a in light._actions if isinstance(a, argparse._SubParsersAction))
     return (
         known.command is None
@@ -52,7 +58,7 @@ def needs_trainers(argv: Sequence[str]) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser(with_trainers=needs_trainers(argv)).parse_args(argv)
+    args = parser_for(argv).parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

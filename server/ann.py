@@ -72,7 +72,7 @@ class HnswIndex:
     def reconstruct(self, labels: np.ndarray) -> np.ndarray:
         if not len(labels):
             return np.empty((0, self.dim), dtype=np.float32)
-        return self._all_vectors()[labels].copy()
+        return self._all_vectors()[labels]  # fancy indexing copies: safe past the next write
 
     def exhaustive(self) -> tuple[np.ndarray, np.ndarray]:
         labels = self._live.labels()
@@ -225,7 +225,7 @@ class IvfIndex:
         if not len(labels):
             return np.empty((0, self.dim), dtype=np.float32)
         if self._quantised:
-            return self._exact[labels].copy()
+            return self._exact[labels]
         if self._pending is not None:
             return self._pending.reconstruct(labels)
         assert self._ivf is not None

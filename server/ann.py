@@ -1,7 +1,7 @@
 """Approximate indexes: HNSW and IVF (flat or product-quantised), behind `VectorIndex`.
 
-Deletes: FAISS's HNSW cannot remove points, so both kinds keep a mask of live labels and search
-with a selector over it; the space rebuilds the index when tombstones outnumber live points.
+Deletes: FAISS's HNSW cannot remove points, so it keeps a mask of live labels, as the flat index
+does (`AppendOnlyIndex`); IVF removes in place, and keeps the mask for counting.
 IVF indexes gather points in an exact flat index until there are enough to train their
 centroids (`IndexConfig.training_points`), and search exactly until then.
 """
@@ -15,6 +15,7 @@ from semspace.artifact import Metric
 from semspace.index_config import IndexConfig, IndexKind
 from semspace.server.index import (
     NO_KNOBS,
+    AppendOnlyIndex,
     FlatIndex,
     LiveLabels,
     SearchKnobs,
@@ -25,80 +26,28 @@ from semspace.server.index import (
 )
 
 
-class HnswIndex:
+class HnswIndex(AppendOnlyIndex):
     kind = "hnsw"
 
     def __init__(self, dim: int, metric: Metric, config: IndexConfig) -> None:
-        self.dim = dim
-        self.metric = metric
-        self.config = config
-        self._index = faiss.IndexHNSWFlat(dim, config.m, faiss_metric(metric))
-        self._index.hnsw.efConstruction = config.ef_construction
-        self._live = LiveLabels()
+        index = faiss.IndexHNSWFlat(dim, config.m, faiss_metric(metric))
+        index.hnsw.efConstruction = config.ef_construction
+        super().__init__(dim, metric, config, index)
 
-    def add(self, labels: np.ndarray, vectors: np.ndarray) -> None:
-        # HNSW numbers points in insertion order; our labels are rows appended in order, so
-        # the two coincide and no id map is needed.
-        start = int(self._index.ntotal)
-        if not np.array_equal(labels, np.arange(start, start + len(labels))):
-            raise ValueError(f"HNSW labels must continue from {start} in order")
-        if len(labels):
-            self._index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-            self._live.add(labels)
-
-    def remove(self, labels: np.ndarray) -> None:
-        self._live.remove(labels)
-
-    def search(
-        self,
-        queries: np.ndarray,
-        k: int,
-        knobs: SearchKnobs = NO_KNOBS,
-        allowed: np.ndarray | None = None,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        k = min(k, self.count)
-        if k == 0:
-            return empty_answer(len(queries))
+    def _search_parameters(self, knobs: SearchKnobs) -> faiss.SearchParameters:
         params = faiss.SearchParametersHNSW()
         params.efSearch = knobs.ef_search or self.config.ef_search
-        mask = self._live.restrict(allowed)
-        if mask is not None:
-            params.sel, _bits = bitmap_selector(mask)
-        scores, labels = self._index.search(
-            np.ascontiguousarray(queries, dtype=np.float32), k, params=params
-        )
-        return api_scores(scores, self.metric), labels
+        return params
 
-    def reconstruct(self, labels: np.ndarray) -> np.ndarray:
-        if not len(labels):
-            return np.empty((0, self.dim), dtype=np.float32)
-        return self._all_vectors()[labels]  # fancy indexing copies: safe past the next write
-
-    def exhaustive(self) -> tuple[np.ndarray, np.ndarray]:
-        labels = self._live.labels()
-        vectors = self._all_vectors()
-        # Without tombstones the storage itself is the answer, uncopied.
-        return labels, vectors if len(labels) == len(vectors) else vectors[labels]
-
-    def _all_vectors(self) -> np.ndarray:
-        n = int(self._index.ntotal)
-        storage = faiss.downcast_index(self._index.storage)
-        return faiss.rev_swig_ptr(storage.get_xb(), n * self.dim).reshape(n, self.dim)
-
-    @property
-    def count(self) -> int:
-        return self._live.count
-
-    @property
-    def tombstones(self) -> int:
-        return int(self._index.ntotal) - self._live.count
+    def _storage(self) -> faiss.IndexFlat:
+        return faiss.downcast_index(self._index.storage)
 
     @property
     def memory_bytes(self) -> int:
         # Vectors, plus about 2·m links of 4 bytes on the base layer and a little for the upper
         # layers (1/m of the nodes each); measured within ~10 % of RSS growth on 100k × 128.
         n = int(self._index.ntotal)
-        return n * (self.dim * 4 + self.config.m * 2 * 4 * 1.1 + 1)
+        return int(n * (self.dim * 4 + self.config.m * 2 * 4 * 1.1 + 1))
 
 
 class IvfIndex:

@@ -9,6 +9,7 @@ it holds as arrays, so a filter costs a few numpy operations, not a pass over th
 from __future__ import annotations
 
 import json
+from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -77,17 +78,28 @@ def _key(value: Scalar) -> tuple[str, Scalar]:
     return kind, float(value) if kind == "number" else value
 
 
+# Rows and numbers are kept in `array`s: 8 bytes an entry, where a list of Python ints or
+# floats costs 32-36.
+def _rows() -> array:
+    return array("q")
+
+
+def _as_rows(rows: array) -> np.ndarray:
+    """A transient view: an `array` exporting its buffer cannot grow, so never keep it."""
+    return np.frombuffer(rows, dtype=np.int64)
+
+
 @dataclass
 class _Numbers:
-    rows: list[int] = field(default_factory=list)
-    values: list[float] = field(default_factory=list)
+    rows: array = field(default_factory=_rows)
+    values: array = field(default_factory=lambda: array("d"))
     arrays: tuple[np.ndarray, np.ndarray] | None = None
 
     def as_arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        # Built on first use after a write; concurrent readers may both build it, harmlessly.
+        # Copied on first use after a write; concurrent readers may both build it, harmlessly.
         arrays = self.arrays
         if arrays is None or len(arrays[0]) != len(self.rows):
-            arrays = (np.array(self.rows, dtype=np.int64), np.array(self.values))
+            arrays = (np.array(self.rows, dtype=np.int64), np.array(self.values, dtype=np.float64))
             self.arrays = arrays
         return arrays
 
@@ -97,20 +109,20 @@ class PayloadIndex:
 
     def __init__(self, space: str) -> None:
         self.space = space
-        self._rows_by_value: dict[str, dict[tuple[str, Scalar], list[int]]] = {}
+        self._rows_by_value: dict[str, dict[tuple[str, Scalar], array]] = {}
         self._numbers: dict[str, _Numbers] = {}
         self._kinds: dict[str, set[str]] = {}
 
-    def add(self, rows: Sequence[int], payloads: Sequence[str]) -> None:
+    def add(self, rows: np.ndarray, payloads: Sequence[str]) -> None:
         # One parse of all payloads as a JSON array: far fewer calls than one per payload.
         parsed = json.loads("[" + ",".join(text or "null" for text in payloads) + "]")
-        for row, payload in zip(rows, parsed, strict=True):
+        for row, payload in zip(rows.tolist(), parsed, strict=True):
             if payload is None:
                 continue
             for path, value in flatten(payload):
                 key = _key(value)
                 self._kinds.setdefault(path, set()).add(key[0])
-                self._rows_by_value.setdefault(path, {}).setdefault(key, []).append(row)
+                self._rows_by_value.setdefault(path, {}).setdefault(key, _rows()).append(row)
                 if key[0] == "number":
                     numbers = self._numbers.setdefault(path, _Numbers())
                     numbers.rows.append(row)
@@ -135,7 +147,9 @@ class PayloadIndex:
                         f"{'/'.join(sorted(kinds))} values in space '{self.space}', "
                         f"not {kind_of(value)} ({value!r})"
                     )
-                selected[by_value.get(_key(value), [])] = True
+                rows = by_value.get(_key(value))
+                if rows is not None:
+                    selected[_as_rows(rows)] = True
             return selected
         if "number" not in kinds:
             raise InvalidArgument(

@@ -177,27 +177,31 @@ class LiveLabels:
         return np.flatnonzero(self.mask).astype(np.int64)
 
 
-class FlatIndex:
-    """Exact search: inner product for cosine (unit vectors) and IP, squared L2 for L2."""
+class AppendOnlyIndex:
+    """A FAISS index that numbers points in insertion order (flat, HNSW): our labels are rows
+    appended in order, so the two coincide and no id map is needed. Deletes only mark a label
+    dead in a live mask, which searches pass to FAISS as a selector; the space rebuilds the
+    index once dead labels outnumber live ones."""
 
-    kind = "flat"
+    kind: str
 
-    def __init__(self, dim: int, metric: Metric, config: IndexConfig | None = None) -> None:
+    def __init__(self, dim: int, metric: Metric, config: IndexConfig, index: faiss.Index) -> None:
         self.dim = dim
         self.metric = metric
-        self.config = config or IndexConfig()
-        self._flat = faiss.IndexFlatL2(dim) if metric is Metric.L2 else faiss.IndexFlatIP(dim)
-        self._index = faiss.IndexIDMap2(self._flat)
+        self.config = config
+        self._index = index
+        self._live = LiveLabels()
 
     def add(self, labels: np.ndarray, vectors: np.ndarray) -> None:
+        start = int(self._index.ntotal)
+        if not np.array_equal(labels, np.arange(start, start + len(labels))):
+            raise ValueError(f"{self.kind} labels must continue from {start} in order")
         if len(labels):
-            self._index.add_with_ids(
-                np.ascontiguousarray(vectors, dtype=np.float32), labels.astype(np.int64)
-            )
+            self._index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+            self._live.add(labels)
 
     def remove(self, labels: np.ndarray) -> None:
-        if len(labels):
-            self._index.remove_ids(faiss.IDSelectorBatch(labels.astype(np.int64)))
+        self._live.remove(labels)
 
     def search(
         self,
@@ -210,39 +214,66 @@ class FlatIndex:
         if k == 0:
             return empty_answer(len(queries))
         queries = np.ascontiguousarray(queries, dtype=np.float32)
-        if allowed is None:
-            with blas_scoring(len(queries)):
-                scores, labels = self._index.search(queries, k)
-        else:
-            # IndexIDMap2 translates the selector to our labels; the bits must outlive the call.
-            selector, _bits = bitmap_selector(allowed)
-            scores, labels = self._index.search(
-                queries, k, params=faiss.SearchParameters(sel=selector)
-            )
+        params = self._search_parameters(knobs)
+        mask = self._live.restrict(allowed)
+        if mask is not None:
+            # The bits must outlive the call.
+            params.sel, _bits = bitmap_selector(mask)
+        scores, labels = self._search(queries, k, params)
         return api_scores(scores, self.metric), labels
+
+    def _search_parameters(self, knobs: SearchKnobs) -> faiss.SearchParameters:
+        return faiss.SearchParameters()
+
+    def _search(
+        self, queries: np.ndarray, k: int, params: faiss.SearchParameters
+    ) -> tuple[np.ndarray, np.ndarray]:
+        return self._index.search(queries, k, params=params)
 
     def reconstruct(self, labels: np.ndarray) -> np.ndarray:
         if not len(labels):
             return np.empty((0, self.dim), dtype=np.float32)
-        return self._index.reconstruct_batch(labels.astype(np.int64))
+        return self._all_vectors()[labels]  # fancy indexing copies: safe past the next write
 
     def exhaustive(self) -> tuple[np.ndarray, np.ndarray]:
-        n = self.count
-        labels = faiss.vector_to_array(self._index.id_map).copy()
-        # A zero-copy view of the flat codes: valid until the next write, which the caller's
-        # lock excludes.
-        vectors = faiss.rev_swig_ptr(self._flat.get_xb(), n * self.dim).reshape(n, self.dim)
-        return labels, vectors
+        labels = self._live.labels()
+        vectors = self._all_vectors()
+        # Without dead labels the storage itself is the answer, uncopied: valid until the next
+        # write, which the caller's lock excludes.
+        return labels, vectors if len(labels) == len(vectors) else vectors[labels]
+
+    def _storage(self) -> faiss.IndexFlat:
+        return self._index
+
+    def _all_vectors(self) -> np.ndarray:
+        n = int(self._index.ntotal)
+        return faiss.rev_swig_ptr(self._storage().get_xb(), n * self.dim).reshape(n, self.dim)
 
     @property
     def count(self) -> int:
-        return int(self._index.ntotal)
+        return self._live.count
 
     @property
     def tombstones(self) -> int:
-        return 0
+        return int(self._index.ntotal) - self._live.count
 
     @property
     def memory_bytes(self) -> int:
-        # Vectors, and the id map both ways (a vector and a hash map entry per point).
-        return self.count * (self.dim * 4 + 8 * 3)
+        # Vectors, and a byte of live mask per label.
+        return int(self._index.ntotal) * (self.dim * 4 + 1)
+
+
+class FlatIndex(AppendOnlyIndex):
+    """Exact search: inner product for cosine (unit vectors) and IP, squared L2 for L2."""
+
+    kind = "flat"
+
+    def __init__(self, dim: int, metric: Metric, config: IndexConfig | None = None) -> None:
+        flat = faiss.IndexFlatL2(dim) if metric is Metric.L2 else faiss.IndexFlatIP(dim)
+        super().__init__(dim, metric, config or IndexConfig(), flat)
+
+    def _search(
+        self, queries: np.ndarray, k: int, params: faiss.SearchParameters
+    ) -> tuple[np.ndarray, np.ndarray]:
+        with blas_scoring(len(queries)):
+            return self._index.search(queries, k, params=params)

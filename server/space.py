@@ -1,21 +1,26 @@
 """One space in memory: points (id, vector, payload) over an index, with search and arithmetic.
 
-Rows are append-only int64 labels: a replaced or deleted point leaves a tombstone row behind,
-which a snapshot (or, for indexes that keep tombstones, a rebuild) compacts away. Reads share a
-lock, writes take it alone, so a search never sees half a write.
+Rows are append-only int64 labels: a replaced or deleted point leaves a dead row behind (its id,
+payload and, in flat and HNSW indexes, its vector), which a rebuild compacts away once dead rows
+outnumber live ones. Ids and payloads live in packed columns (`IdMap`, `TextColumn`), not Python
+objects, so a space costs little more than its vectors. Reads share a lock, writes take it
+alone, so a search never sees half a write.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NoReturn
 
 import numpy as np
 
 from semspace.artifact import Artifact, Metric, SpaceManifest
 from semspace.server.arithmetic import Method, cosmul_scores, top_k, weighted_sum
+from semspace.server.columns import TextColumn
 from semspace.server.errors import FailedPrecondition, InvalidArgument, NotFound
 from semspace.server.filters import Condition, PayloadIndex
+from semspace.server.id_map import IdMap
 from semspace.server.index import NO_KNOBS, LiveLabels, SearchKnobs, VectorIndex, exact_search
 from semspace.server.indexes import build_index, measure_recall
 from semspace.server.journal import Journal
@@ -56,9 +61,8 @@ class Space:
         # Filtered searches matching at most this many points scan them exactly: cheap, and an
         # approximate index with a very selective filter may find fewer than k of them.
         self.exact_scan_points = exact_scan_points
-        self._row_ids: list[str | None] = []
-        self._rows: dict[str, int] = {}
-        self._payloads: list[str] = []
+        self._ids = IdMap()
+        self._payloads = TextColumn()
         self._live = LiveLabels()
         self.payload_index = PayloadIndex(manifest.name)
         self._recall: tuple[int, float] | None = None
@@ -75,7 +79,7 @@ class Space:
 
     @property
     def count(self) -> int:
-        return len(self._rows)
+        return len(self._ids)
 
     # -- loading --------------------------------------------------------------------------
 
@@ -95,9 +99,8 @@ class Space:
 
     def live_rows(self) -> tuple[list[str], np.ndarray, list[str]]:
         """(ids, vectors, payloads) of live points in row order, for snapshots."""
-        rows = np.array(sorted(self._rows.values()), dtype=np.int64)
-        ids = [self._row_ids[r] for r in rows]
-        return ids, self.index.reconstruct(rows), [self._payloads[r] for r in rows]  # type: ignore[misc]
+        rows = self._live.labels()
+        return self._ids.ids_at(rows), self.index.reconstruct(rows), self._payloads.take(rows)
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -108,7 +111,7 @@ class Space:
         if len(prepared) != len(ids):
             raise InvalidArgument(f"vectors: {len(prepared)} rows for {len(ids)} ids")
         with self.lock.write():
-            updated = sum(1 for point_id in ids if point_id in self._rows)
+            updated = int((self._ids.rows_of(ids) >= 0).sum())
             journal.append(WalRecord("upsert", ids, payloads, prepared))
             self._apply_upsert(ids, prepared, payloads)
             self._snapshot_if_due(journal)
@@ -118,7 +121,7 @@ class Space:
         """(deleted, missing ids)."""
         journal = self._require_writable()
         with self.lock.write():
-            present = [point_id for point_id in ids if point_id in self._rows]
+            present = [i for i, row in zip(ids, self._ids.rows_of(ids), strict=True) if row >= 0]
             if present:
                 journal.append(WalRecord("delete", present, [], None))
                 self._apply_delete(present)
@@ -127,7 +130,7 @@ class Space:
         return len(present), [point_id for point_id in ids if point_id not in gone]
 
     def _snapshot_if_due(self, journal: Journal) -> None:
-        if self.index.tombstones > max(1024, self.count):
+        if self._ids.rows_total - self.count > max(1024, self.count):
             self._rebuild()
         if journal.wants_snapshot:
             journal.snapshot(self.manifest, *self.live_rows())
@@ -143,30 +146,29 @@ class Space:
     def _apply_upsert(
         self, ids: Sequence[str], vectors: np.ndarray, payloads: Sequence[str]
     ) -> None:
-        self._apply_delete([point_id for point_id in ids if point_id in self._rows])
-        first = len(self._row_ids)
-        rows = np.arange(first, first + len(ids), dtype=np.int64)
+        existing = self._ids.rows_of(ids)
+        self._remove_rows(existing[existing >= 0])
+        rows = self._ids.append(ids)
         self.index.add(rows, vectors)
         self._live.add(rows)
-        self._row_ids.extend(ids)
         self._payloads.extend(payloads)
-        self._rows.update(zip(ids, rows.tolist(), strict=True))
-        self.payload_index.add(rows.tolist(), payloads)
+        self.payload_index.add(rows, payloads)
 
     def _apply_delete(self, ids: Sequence[str]) -> None:
-        rows = np.array([self._rows.pop(point_id) for point_id in ids], dtype=np.int64)
+        rows = self._ids.rows_of(ids)
+        self._remove_rows(rows[rows >= 0])
+
+    def _remove_rows(self, rows: np.ndarray) -> None:
         self.index.remove(rows)
         self._live.remove(rows)
-        for row in rows.tolist():
-            self._row_ids[row] = None
-            self._payloads[row] = ""
+        self._ids.remove_rows(rows)
 
     def _rebuild(self) -> None:
-        """A fresh index of the live points, renumbered: drops the tombstones an index that
-        cannot delete (HNSW) accumulates. The caller holds the write lock."""
+        """A fresh index of the live points, renumbered: drops the dead rows. The caller holds
+        the write lock."""
         ids, vectors, payloads = self.live_rows()
         self.index = build_index(self.index.config, self.manifest.dim, self.manifest.metric)
-        self._row_ids, self._rows, self._payloads = [], {}, []
+        self._ids, self._payloads = IdMap(), TextColumn()
         self._live = LiveLabels()
         self.payload_index = PayloadIndex(self.name)
         self._apply_upsert(ids, vectors, payloads)
@@ -176,7 +178,7 @@ class Space:
     def get(self, ids: Sequence[str], field: str = "ids") -> tuple[np.ndarray, list[str]]:
         with self.lock.read():
             rows = self._rows_of(ids, field)
-            return self.index.reconstruct(rows), [self._payloads[r] for r in rows.tolist()]
+            return self.index.reconstruct(rows), self._payloads.take(rows)
 
     def search(
         self,
@@ -232,7 +234,7 @@ class Space:
         """An unfiltered search resolved to vectors, to run later with others (micro-batching)."""
         with self.lock.read():
             matrix, query_rows = self._resolve(queries, "queries")
-            excluded = {self._rows[i] for i in exclude_ids if i in self._rows}
+            excluded = self._rows_present(exclude_ids)
         per_query = [
             excluded if row is None or include_query_ids else excluded | {row} for row in query_rows
         ]
@@ -294,11 +296,11 @@ class Space:
             rows = np.flatnonzero(matching)[: limit + 1] + start
             page, more = rows[:limit], len(rows) > limit
             return Page(
-                ids=[self._row_ids[r] for r in page.tolist()],  # type: ignore[misc]
+                ids=self._ids.ids_at(page),
                 vectors=self.index.reconstruct(page)
                 if with_vectors
                 else np.empty((0, self.manifest.dim), dtype=np.float32),
-                payloads=[self._payloads[r] for r in page.tolist()],
+                payloads=self._payloads.take(page),
                 next_row=int(page[-1]) + 1 if more else None,
             )
 
@@ -320,7 +322,7 @@ class Space:
             raise InvalidArgument("terms: 3CosMul needs at least one term with a positive weight")
         with self.lock.read():
             terms, term_rows = self._resolve(targets, "terms")
-            excluded = {self._rows[i] for i in exclude_ids if i in self._rows}
+            excluded = self._rows_present(exclude_ids)
             if not include_inputs:
                 excluded |= {row for row in term_rows if row is not None}
             query = weighted_sum(w, terms)
@@ -387,18 +389,26 @@ class Space:
         return unit_rows(matrix, field) if self.manifest.metric is Metric.COSINE else matrix
 
     def _rows_of(self, ids: Sequence[str], field: str) -> np.ndarray:
-        rows = [
-            self._row_of(point_id, f"{field}[{position}]") for position, point_id in enumerate(ids)
-        ]
-        return np.array(rows, dtype=np.int64)
+        rows = self._ids.rows_of(ids)
+        missing = np.flatnonzero(rows < 0)
+        if len(missing):
+            self._missing(ids[int(missing[0])], f"{field}[{int(missing[0])}]")
+        return rows
 
     def _row_of(self, point_id: str, field: str) -> int:
-        row = self._rows.get(point_id)
+        row = self._ids.row_of(point_id)
         if row is None:
-            raise NotFound(
-                f"{field}: id '{point_id}' is not in space '{self.name}' ({self.count:,} points)"
-            )
+            self._missing(point_id, field)
         return row
+
+    def _missing(self, point_id: str, field: str) -> NoReturn:
+        raise NotFound(
+            f"{field}: id '{point_id}' is not in space '{self.name}' ({self.count:,} points)"
+        )
+
+    def _rows_present(self, ids: Sequence[str]) -> set[int]:
+        rows = self._ids.rows_of(ids) if len(ids) else np.empty(0, dtype=np.int64)
+        return set(rows[rows >= 0].tolist())
 
     def _resolve(
         self, targets: Sequence[Target], field: str
@@ -438,8 +448,8 @@ class Space:
         ][:k]
         rows = labels[keep].astype(np.int64)
         return Neighbors(
-            ids=[self._row_ids[r] for r in rows.tolist()],  # type: ignore[misc]
+            ids=self._ids.ids_at(rows),
             scores=scores[keep].astype(np.float32),
             vectors=self.index.reconstruct(rows) if with_vectors else None,
-            payloads=[self._payloads[r] for r in rows.tolist()] if with_payloads else None,
+            payloads=self._payloads.take(rows) if with_payloads else None,
         )

@@ -1,0 +1,157 @@
+"""Point ids to row numbers: an open-addressing hash table in numpy arrays.
+
+A Python dict of a million string ids costs about 190 bytes a point (the dict entry, the `str`
+and the `int` objects); this table costs the id's UTF-8 bytes plus about 26 bytes (an offset,
+the id's hash, and 4-byte slots at a load factor of 0.35 to 0.5). Lookups and inserts of a
+batch run as a few vectorised probing rounds (linear probing), so bulk loads stay fast.
+
+Rows are appended in order and never reused; a removed id leaves a DELETED slot, so that probes
+for other ids walk past it, until the next resize drops it. Hashes are Python's `hash`, random
+per process: the table lives in memory only and is rebuilt at every load. Equal hashes are
+settled by comparing the ids themselves, so a 64-bit collision never confuses two points.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from semspace.server.columns import GrowingArray, TextColumn
+
+EMPTY = -1
+DELETED = -2
+# Probing stays short under half load; a resize leaves room to grow before the next one.
+MAX_LOAD = 0.5
+LOAD_AFTER_RESIZE = 0.35
+# Slots hold rows as int32: half the memory, and two billion rows is past one machine anyway.
+MAX_ROWS = 2**31 - 1
+
+
+def hashes_of(ids: Sequence[str]) -> np.ndarray:
+    return np.fromiter(map(hash, ids), dtype=np.int64, count=len(ids))
+
+
+class IdMap:
+    def __init__(self) -> None:
+        self._ids = TextColumn()
+        self._hashes = GrowingArray(np.int64)
+        self._slots = np.full(1024, EMPTY, dtype=np.int32)
+        self._used = 0  # slots not EMPTY: live rows and DELETED markers
+        self._live = 0
+
+    def __len__(self) -> int:
+        return self._live
+
+    @property
+    def rows_total(self) -> int:
+        """Rows ever given out, removed ones included."""
+        return len(self._ids)
+
+    def id_at(self, row: int) -> str:
+        return self._ids[row]
+
+    def ids_at(self, rows: np.ndarray) -> list[str]:
+        return self._ids.take(rows.tolist())
+
+    def row_of(self, point_id: str) -> int | None:
+        row = int(self.rows_of([point_id])[0])
+        return None if row < 0 else row
+
+    def __contains__(self, point_id: str) -> bool:
+        return self.row_of(point_id) is not None
+
+    def rows_of(self, ids: Sequence[str]) -> np.ndarray:
+        """Each id's row, or -1 where the id is not here."""
+        return self._find(hashes_of(ids), ids)[0]
+
+    def append(self, ids: Sequence[str]) -> np.ndarray:
+        """Gives the ids (distinct, none of them here) the next rows, which it returns."""
+        hashes = hashes_of(ids)
+        first = len(self._ids)
+        if first + len(ids) > MAX_ROWS:
+            raise OverflowError(f"more than {MAX_ROWS:,} rows; rebuild the space to renumber")
+        rows = np.arange(first, first + len(ids), dtype=np.int64)
+        self._ids.extend(ids)
+        self._hashes.extend(hashes)
+        if (self._used + len(ids)) > MAX_LOAD * len(self._slots):
+            self._resize(self._live + len(ids))
+        self._insert(rows, hashes)
+        self._live += len(ids)
+        return rows
+
+    def remove_rows(self, rows: np.ndarray) -> None:
+        """Forgets the ids at these live rows."""
+        if not len(rows):
+            return
+        hashes = self._hashes.view()[rows]
+        _, positions = self._probe(hashes, lambda slots, pending: slots == rows[pending])
+        self._slots[positions] = DELETED
+        self._live -= len(rows)
+
+    @property
+    def nbytes(self) -> int:
+        return self._ids.nbytes + self._hashes.nbytes + self._slots.nbytes
+
+    # -- probing --------------------------------------------------------------------------
+
+    def _find(self, hashes: np.ndarray, ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        row_hashes = self._hashes.view()
+
+        def holds(slots: np.ndarray, pending: np.ndarray) -> np.ndarray:
+            same = slots >= 0
+            same[same] = row_hashes[slots[same]] == hashes[pending[same]]
+            # Equal 64-bit hashes are almost always equal ids; the text decides.
+            for i in np.flatnonzero(same):
+                same[i] = self._ids[int(slots[i])] == ids[int(pending[i])]
+            return same
+
+        return self._probe(hashes, holds)
+
+    def _probe(
+        self, hashes: np.ndarray, holds: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(row, slot position) per hash, found where `holds(slot values, key positions)`;
+        row -1 and position -1 where an EMPTY slot ends the probe first."""
+        mask = len(self._slots) - 1
+        rows = np.full(len(hashes), -1, dtype=np.int64)
+        positions = np.full(len(hashes), -1, dtype=np.int64)
+        pending = np.arange(len(hashes))
+        probe = hashes & mask
+        while len(pending):
+            slots = self._slots[probe]
+            found = holds(slots, pending)
+            rows[pending[found]] = slots[found]
+            positions[pending[found]] = probe[found]
+            going_on = ~found & (slots != EMPTY)
+            pending, probe = pending[going_on], (probe[going_on] + 1) & mask
+        return rows, positions
+
+    def _insert(self, rows: np.ndarray, hashes: np.ndarray) -> None:
+        """Each row into the first EMPTY slot from its hash on; when two want the same slot in
+        a round, the first takes it and the other walks on."""
+        mask = len(self._slots) - 1
+        probe = hashes & mask
+        pending = np.arange(len(rows))
+        while len(pending):
+            free = self._slots[probe] == EMPTY
+            candidates = np.flatnonzero(free)
+            _, first = np.unique(probe[candidates], return_index=True)
+            winners = candidates[first]
+            self._slots[probe[winners]] = rows[pending[winners]]
+            placed = np.zeros(len(pending), dtype=bool)
+            placed[winners] = True
+            stay = ~placed
+            step = (~free)[stay].astype(np.int64)  # losers of a tie retry the same slot
+            pending, probe = pending[stay], (probe[stay] + step) & mask
+        self._used += len(rows)
+
+    def _resize(self, live_after: int) -> None:
+        """A table with room for `live_after` ids at under half load, DELETED slots dropped."""
+        capacity = len(self._slots)
+        while live_after > LOAD_AFTER_RESIZE * capacity:
+            capacity *= 2
+        live = self._slots[self._slots >= 0]
+        self._slots = np.full(capacity, EMPTY, dtype=np.int32)
+        self._used = 0
+        self._insert(live, self._hashes.view()[live])

@@ -1,0 +1,71 @@
+"""The packed id table answers exactly as a dict would, through inserts, removals and resizes."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from semspace.server import id_map
+from semspace.server.columns import GrowingArray, TextColumn
+from semspace.server.id_map import IdMap
+
+
+def test_id_map_agrees_with_a_dict_through_random_upserts_and_deletes() -> None:
+    table, reference = IdMap(), {}
+    rng = random.Random(7)
+    for _ in range(200):
+        ids = list({f"p{rng.randint(0, 5000)}" for _ in range(rng.randint(1, 400))})
+        found = table.rows_of(ids)
+        assert found.tolist() == [reference.get(i, -1) for i in ids]
+        table.remove_rows(found[found >= 0])
+        for point_id in ids:
+            reference.pop(point_id, None)
+        if rng.random() < 0.7:
+            reference.update(zip(ids, table.append(ids).tolist(), strict=True))
+        assert len(table) == len(reference)
+    everything = [f"p{i}" for i in range(5001)]
+    assert table.rows_of(everything).tolist() == [reference.get(i, -1) for i in everything]
+    for point_id, row in reference.items():
+        assert table.id_at(row) == point_id
+        assert table.row_of(point_id) == row
+    assert table.rows_total > len(reference)  # removed rows are never reused
+
+
+def test_ids_with_equal_hashes_are_told_apart_by_their_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Every id hashes alike: each probe then walks the whole chain and compares texts.
+    monkeypatch.setattr(id_map, "hashes_of", lambda ids: np.full(len(ids), 12345, dtype=np.int64))
+    table = IdMap()
+    table.append(["a", "b", "c"])
+    table.remove_rows(np.array([1]))
+    table.append(["d"])
+    assert table.rows_of(["a", "b", "c", "d", "e"]).tolist() == [0, -1, 2, 3, -1]
+    assert "b" not in table and "d" in table
+
+
+def test_id_map_keeps_unicode_ids_and_grows_past_its_first_table() -> None:
+    table = IdMap()
+    ids = [f"Brzęczyszczkiewicz-{i}" for i in range(10_000)]
+    rows = table.append(ids)
+    assert rows.tolist() == list(range(10_000))
+    assert table.ids_at(np.array([0, 9_999])) == [ids[0], ids[-1]]
+    assert (table.rows_of(ids[::-1]) == rows[::-1]).all()
+
+
+def test_text_column_round_trips_empty_and_multibyte_texts() -> None:
+    column = TextColumn()
+    texts = ["", '{"class": "Ankle boot"}', "", "zażółć", "x" * 1000]
+    column.extend(texts[:2])
+    column.extend(texts[2:])
+    assert column.take(range(len(texts))) == texts
+    assert len(column) == len(texts)
+
+
+def test_growing_array_keeps_what_was_appended_across_growth() -> None:
+    array = GrowingArray(np.int64)
+    for start in range(0, 1000, 37):
+        array.extend(np.arange(start, min(start + 37, 1000)))
+    assert array.view().tolist() == list(range(1000))

@@ -48,6 +48,7 @@ from search.semspace_system import (
 from search.semspace_system import search_fn as semspace_search_fn
 
 from semspace.client import Client
+from semspace.index_config import IndexConfig as SemspaceIndexConfig
 from semspace.locations import default_artifacts_dir
 
 log = logging.getLogger("search_bench")
@@ -249,7 +250,6 @@ def bench_cold_start(recorder: Recorder, name: str, artifact: Path) -> None:
 
 def bench_dataset(recorder: Recorder, dataset: Dataset) -> None:
     args = recorder.args
-    # M=16 and a low efConstruction keep a 1M HNSW build to a few minutes on 2 cores.
     hnsw = {
         "m": args.hnsw_m,
         "ef_construction": args.hnsw_ef_construction,
@@ -294,9 +294,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         choices=("shared", "per-thread"),
         default=["shared", "per-thread"],
     )
-    p.add_argument("--hnsw-m", type=int, default=16)
-    p.add_argument("--hnsw-ef-construction", type=int, default=40)
-    p.add_argument("--hnsw-ef-search", type=int, default=64)
+    # semspace's own defaults, so that every HNSW row is the index a user gets by default.
+    hnsw_default = SemspaceIndexConfig.model_fields
+    p.add_argument("--hnsw-m", type=int, default=hnsw_default["m"].default)
+    p.add_argument(
+        "--hnsw-ef-construction", type=int, default=hnsw_default["ef_construction"].default
+    )
+    p.add_argument("--hnsw-ef-search", type=int, default=hnsw_default["ef_search"].default)
     p.add_argument("--ef-sweep", type=int, nargs="+", default=[16, 32, 64, 128, 256])
     p.add_argument("--sweep-dataset", default="fashion-cnn")
     p.add_argument(

@@ -62,7 +62,7 @@ class IvfIndex:
         self._pending: FlatIndex | None = FlatIndex(dim, metric)
         self._ivf: faiss.IndexIVF | None = None
         self._quantizer: faiss.Index | None = None
-        self._live = LiveLabels()
+        self.live = LiveLabels()
         # IVF-PQ keeps the exact vectors too: Get, snapshots and re-ranking need them, and
         # codes alone would make every write lossy.
         self._exact = np.empty((0, dim), dtype=np.float32)
@@ -75,7 +75,7 @@ class IvfIndex:
         if not len(labels):
             return
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        self._live.add(labels)
+        self.live.add(labels)
         if self._quantised:
             self._keep_exact(labels, vectors)
         if self._pending is not None:
@@ -119,7 +119,7 @@ class IvfIndex:
     def remove(self, labels: np.ndarray) -> None:
         if not len(labels):
             return
-        self._live.remove(labels)
+        self.live.remove(labels)
         if self._pending is not None:
             self._pending.remove(labels)
         else:
@@ -181,12 +181,12 @@ class IvfIndex:
         return self._ivf.reconstruct_batch(labels.astype(np.int64))
 
     def exhaustive(self) -> tuple[np.ndarray, np.ndarray]:
-        labels = self._live.labels()
+        labels = self.live.labels()
         return labels, self.reconstruct(labels)
 
     @property
     def count(self) -> int:
-        return self._live.count
+        return self.live.count
 
     @property
     def tombstones(self) -> int:

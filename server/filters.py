@@ -128,6 +128,14 @@ class PayloadIndex:
                     numbers.rows.append(row)
                     numbers.values.append(float(value))
 
+    @property
+    def nbytes(self) -> int:
+        rows = sum(
+            len(rows) for by_value in self._rows_by_value.values() for rows in by_value.values()
+        )
+        numbers = sum(len(numbers.rows) for numbers in self._numbers.values())
+        return 8 * rows + 16 * numbers
+
     def schema(self) -> dict[str, list[str]]:
         """Each field seen and the kinds of value it held."""
         return {path: sorted(kinds) for path, kinds in sorted(self._kinds.items())}

@@ -65,6 +65,8 @@ class VectorIndex(Protocol):
 
     kind: str
     config: IndexConfig
+    # Which labels hold a live point: kept by the index, read by the space (filters, scroll).
+    live: LiveLabels
 
     def add(self, labels: np.ndarray, vectors: np.ndarray) -> None: ...
 
@@ -97,6 +99,26 @@ class VectorIndex(Protocol):
 
     @property
     def memory_bytes(self) -> int: ...
+
+
+# A write this large spreads its index work (HNSW inserts, IVF assignment and training) over
+# more OpenMP threads than a search gets. The setting is per thread, and the writer holds its
+# space's write lock, so no search of that space shares the cores meanwhile. In 10k batches,
+# one thread built a 200k x 128 HNSW (m 16, ef_construction 200) in 52 s, two in 33 s.
+BULK_WRITE_POINTS = 1024
+
+
+@contextmanager
+def write_threads(points: int, threads: int) -> Iterator[None]:
+    before = faiss.omp_get_max_threads()
+    if points < BULK_WRITE_POINTS or threads <= before:
+        yield
+        return
+    faiss.omp_set_num_threads(threads)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
 
 
 def faiss_metric(metric: Metric) -> int:
@@ -190,7 +212,7 @@ class AppendOnlyIndex:
         self.metric = metric
         self.config = config
         self._index = index
-        self._live = LiveLabels()
+        self.live = LiveLabels()
 
     def add(self, labels: np.ndarray, vectors: np.ndarray) -> None:
         start = int(self._index.ntotal)
@@ -198,10 +220,10 @@ class AppendOnlyIndex:
             raise ValueError(f"{self.kind} labels must continue from {start} in order")
         if len(labels):
             self._index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-            self._live.add(labels)
+            self.live.add(labels)
 
     def remove(self, labels: np.ndarray) -> None:
-        self._live.remove(labels)
+        self.live.remove(labels)
 
     def search(
         self,
@@ -215,7 +237,7 @@ class AppendOnlyIndex:
             return empty_answer(len(queries))
         queries = np.ascontiguousarray(queries, dtype=np.float32)
         params = self._search_parameters(knobs)
-        mask = self._live.restrict(allowed)
+        mask = self.live.restrict(allowed)
         if mask is not None:
             # The bits must outlive the call.
             params.sel, _bits = bitmap_selector(mask)
@@ -236,7 +258,7 @@ class AppendOnlyIndex:
         return self._all_vectors()[labels]  # fancy indexing copies: safe past the next write
 
     def exhaustive(self) -> tuple[np.ndarray, np.ndarray]:
-        labels = self._live.labels()
+        labels = self.live.labels()
         vectors = self._all_vectors()
         # Without dead labels the storage itself is the answer, uncopied: valid until the next
         # write, which the caller's lock excludes.
@@ -251,11 +273,11 @@ class AppendOnlyIndex:
 
     @property
     def count(self) -> int:
-        return self._live.count
+        return self.live.count
 
     @property
     def tombstones(self) -> int:
-        return int(self._index.ntotal) - self._live.count
+        return int(self._index.ntotal) - self.live.count
 
     @property
     def memory_bytes(self) -> int:

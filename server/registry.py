@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import shutil
 import threading
 from dataclasses import dataclass
@@ -163,7 +164,10 @@ class SpaceRegistry:
 
     @property
     def _tuning(self) -> dict[str, int]:
-        return {"exact_scan_points": self.settings.filter_exact_scan_points}
+        return {
+            "exact_scan_points": self.settings.filter_exact_scan_points,
+            "write_threads": self.settings.faiss_write_threads or len(os.sched_getaffinity(0)),
+        }
 
     def _journal(self, directory: Path) -> Journal:
         return Journal(

@@ -27,10 +27,10 @@ def index_info(space: Space) -> pb.IndexInfo:
     return pb.IndexInfo(
         kind=index.kind,
         params=index.config.params(),
-        memory_bytes=int(index.memory_bytes),
+        memory_bytes=space.memory_bytes,
         recall_at_10=space.recall_at_10(),
         trained=getattr(index, "trained", True),
-        tombstones=index.tombstones,
+        tombstones=space.dead_rows,
     )
 
 

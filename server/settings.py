@@ -51,6 +51,13 @@ class ServerSettings(BaseSettings):
         le=256,
         description="OpenMP threads per FAISS call; calls already run side by side in workers.",
     )
+    faiss_write_threads: int = Field(
+        0,
+        ge=0,
+        le=256,
+        description="OpenMP threads for a write of 1,024+ points (HNSW inserts, IVF training); "
+        "0: every usable core.",
+    )
     torch_threads: int = Field(1, ge=1, le=256, description="Threads per model call.")
     max_image_bytes: int = Field(
         1 * MIB, ge=64, description="Largest encoded image (PNG/JPEG) in any request."

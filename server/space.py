@@ -21,7 +21,13 @@ from semspace.server.columns import TextColumn
 from semspace.server.errors import FailedPrecondition, InvalidArgument, NotFound
 from semspace.server.filters import Condition, PayloadIndex
 from semspace.server.id_map import IdMap
-from semspace.server.index import NO_KNOBS, LiveLabels, SearchKnobs, VectorIndex, exact_search
+from semspace.server.index import (
+    NO_KNOBS,
+    SearchKnobs,
+    VectorIndex,
+    exact_search,
+    write_threads,
+)
 from semspace.server.indexes import build_index, measure_recall
 from semspace.server.journal import Journal
 from semspace.server.models import SpaceModel
@@ -52,6 +58,7 @@ class Space:
         journal: Journal | None = None,
         model: SpaceModel | None = None,
         exact_scan_points: int = 8192,
+        write_threads: int = 1,
     ) -> None:
         self.manifest = manifest
         self.index = index
@@ -61,9 +68,9 @@ class Space:
         # Filtered searches matching at most this many points scan them exactly: cheap, and an
         # approximate index with a very selective filter may find fewer than k of them.
         self.exact_scan_points = exact_scan_points
+        self.write_threads = write_threads
         self._ids = IdMap()
         self._payloads = TextColumn()
-        self._live = LiveLabels()
         self.payload_index = PayloadIndex(manifest.name)
         self._recall: tuple[int, float] | None = None
         # Set by the registry: 1 at first load, one more at each reload that swaps it in.
@@ -80,6 +87,21 @@ class Space:
     @property
     def count(self) -> int:
         return len(self._ids)
+
+    @property
+    def dead_rows(self) -> int:
+        """Rows of deleted or replaced points, held until the next rebuild."""
+        return self._ids.rows_total - self.count
+
+    @property
+    def memory_bytes(self) -> int:
+        """Estimated: the index, ids, payloads and the payload index's rows."""
+        return int(
+            self.index.memory_bytes
+            + self._ids.nbytes
+            + self._payloads.nbytes
+            + self.payload_index.nbytes
+        )
 
     # -- loading --------------------------------------------------------------------------
 
@@ -99,7 +121,7 @@ class Space:
 
     def live_rows(self) -> tuple[list[str], np.ndarray, list[str]]:
         """(ids, vectors, payloads) of live points in row order, for snapshots."""
-        rows = self._live.labels()
+        rows = self.index.live.labels()
         return self._ids.ids_at(rows), self.index.reconstruct(rows), self._payloads.take(rows)
 
     # -- writes ---------------------------------------------------------------------------
@@ -130,7 +152,7 @@ class Space:
         return len(present), [point_id for point_id in ids if point_id not in gone]
 
     def _snapshot_if_due(self, journal: Journal) -> None:
-        if self._ids.rows_total - self.count > max(1024, self.count):
+        if self.dead_rows > max(1024, self.count):
             self._rebuild()
         if journal.wants_snapshot:
             journal.snapshot(self.manifest, *self.live_rows())
@@ -149,8 +171,8 @@ class Space:
         existing = self._ids.rows_of(ids)
         self._remove_rows(existing[existing >= 0])
         rows = self._ids.append(ids)
-        self.index.add(rows, vectors)
-        self._live.add(rows)
+        with write_threads(len(rows), self.write_threads):
+            self.index.add(rows, vectors)
         self._payloads.extend(payloads)
         self.payload_index.add(rows, payloads)
 
@@ -160,7 +182,6 @@ class Space:
 
     def _remove_rows(self, rows: np.ndarray) -> None:
         self.index.remove(rows)
-        self._live.remove(rows)
         self._ids.remove_rows(rows)
 
     def _rebuild(self) -> None:
@@ -169,7 +190,6 @@ class Space:
         ids, vectors, payloads = self.live_rows()
         self.index = build_index(self.index.config, self.manifest.dim, self.manifest.metric)
         self._ids, self._payloads = IdMap(), TextColumn()
-        self._live = LiveLabels()
         self.payload_index = PayloadIndex(self.name)
         self._apply_upsert(ids, vectors, payloads)
 
@@ -207,7 +227,7 @@ class Space:
         if where is None and not exact:
             return self.run_searches([job])[0]
         with self.lock.read():
-            matching = self._live.mask.copy()
+            matching = self.index.live.mask.copy()
             if where is not None:
                 matching &= self.payload_index.mask(where, len(matching))
             answers = []
@@ -290,9 +310,10 @@ class Space:
     ) -> Page:
         """Up to `limit` live points from row `start` on, in row order, matching `where`."""
         with self.lock.read():
-            matching = self._live.mask[start:]
+            live = self.index.live.mask
+            matching = live[start:]
             if where is not None:
-                matching = matching & self.payload_index.mask(where, len(self._live.mask))[start:]
+                matching = matching & self.payload_index.mask(where, len(live))[start:]
             rows = np.flatnonzero(matching)[: limit + 1] + start
             page, more = rows[:limit], len(rows) > limit
             return Page(

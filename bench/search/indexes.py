@@ -14,6 +14,7 @@ import numpy as np
 
 from search.datasets import Dataset, faiss_metric, prepare
 from search.measure import SearchFn
+from semspace.index_config import IndexConfig as SemspaceIndexConfig
 
 
 @dataclass(frozen=True)
@@ -34,10 +35,12 @@ def index_configs(dataset: Dataset, hnsw: dict[str, int], ivf_pq: bool) -> list[
     large synthetic set)."""
     configs = [IndexConfig("flat"), IndexConfig("hnsw", dict(hnsw))]
     if ivf_pq:
-        # nlist ≈ √n; 16 sub-quantizers of 8 dims each, 8 bits: 16 bytes a vector; the top
-        # 4k candidates re-ranked with the exact vectors, as semspace's ivf_pq does.
+        # nlist ≈ √n; otherwise semspace's defaults (16 sub-quantizers of 8 bits: 16 bytes a
+        # vector; the top refine_factor × k candidates re-ranked with the exact vectors).
         nlist = int(2 ** round(np.log2(np.sqrt(len(dataset.base)))))
-        params = {"nlist": nlist, "nprobe": 32, "pq_m": 16, "pq_bits": 8, "refine_factor": 4}
+        defaults = SemspaceIndexConfig()
+        kept = ("nprobe", "pq_m", "pq_bits", "refine_factor")
+        params = {"nlist": nlist, **{name: getattr(defaults, name) for name in kept}}
         configs.append(IndexConfig("ivf_pq", params))
     return configs
 

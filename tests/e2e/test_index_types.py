@@ -91,20 +91,25 @@ def test_deleted_and_replaced_points_never_come_back(client: Client, kind: str) 
     assert client.get_space("s").count == N - len(deleted)
 
 
-def test_hnsw_tombstones_are_compacted(client: Client) -> None:
+@pytest.mark.parametrize("kind", list(INDEXES))
+def test_dead_rows_are_compacted(client: Client, kind: str) -> None:
     data = clustered(N, seed=4)
     ids = [f"p{i}" for i in range(N)]
-    client.create_space("s", DIM, "cosine", index="hnsw", index_params=INDEXES["hnsw"])
+    client.create_space("s", DIM, "cosine", index=kind, index_params=INDEXES[kind])
     client.upsert("s", ids, data)
-    client.delete("s", ids[: N // 2])
-    assert client.get_space("s").index_info.tombstones == N // 2
-    client.delete("s", ids[N // 2 : N // 2 + 100])
-    # More dead than live: the next write rebuilt the graph without them.
+    client.delete("s", ids[:1200])
+    client.upsert("s", ids[1200:1400], data[1200:1400])  # replaced: the old rows die
+    before = client.get_space("s").index_info
+    assert before.tombstones == 1400
+    client.delete("s", ids[1400:1700])
+    # More dead than live: the write rebuilt the space without them.
     info = client.get_space("s")
-    assert info.index_info.tombstones == 0 and info.count == N // 2 - 100
-    survivors = ids[N // 2 + 100 :]
+    assert info.index_info.tombstones == 0 and info.count == N - 1500
+    assert info.index_info.memory_bytes < before.memory_bytes
+    survivors = ids[1200:1400] + ids[1700:]
     row = client.search("s", data[-1], k=5)
     assert row.ids[0] == ids[-1] and set(row.ids) <= set(survivors)
+    assert client.get("s", ids[1200:1205]).ids == ids[1200:1205]
 
 
 def test_index_survives_restart(start_server: Callable[..., SemspaceServer]) -> None:

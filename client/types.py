@@ -12,10 +12,10 @@ import numpy as np
 class IndexInfo:
     kind: str  # "flat" | "hnsw" | "ivf_flat" | "ivf_pq"
     params: dict[str, int]
-    memory_bytes: int
+    memory_bytes: int  # the server's estimate for the space: vectors, index, ids, payloads
     recall_at_10: float  # against exact search, measured by the server
     trained: bool
-    tombstones: int
+    tombstones: int  # rows of deleted or replaced points held until the space is rebuilt
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,8 @@ class GrowingArray:
 
     Capacity doubles, but pages a growth reserved and nothing wrote yet are not resident."""
 
-    def __init__(self, dtype: np.dtype | type, fill: object = 0) -> None:
-        self._buffer = np.full(64, fill, dtype=dtype)
-        self._fill = fill
+    def __init__(self, dtype: np.dtype | type) -> None:
+        self._buffer = np.empty(64, dtype=dtype)
         self.size = 0
 
     def extend(self, values: np.ndarray | Sequence) -> None:
@@ -29,11 +28,10 @@ class GrowingArray:
         self.size += len(values)
 
     def reserve(self, size: int) -> None:
-        """Room for `size` items; new items between the old end and `size` hold `fill`."""
+        """Room for `size` items; the spare room is left untouched, so not resident."""
         if size > len(self._buffer):
             grown = np.empty(max(size, 2 * len(self._buffer)), dtype=self._buffer.dtype)
             grown[: self.size] = self._buffer[: self.size]
-            grown[self.size :] = self._fill
             self._buffer = grown
 
     def view(self) -> np.ndarray:

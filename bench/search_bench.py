@@ -198,7 +198,12 @@ def bench_milvus(
     insert_seconds: float,
 ) -> None:
     log.info("%s: building milvus-lite's index for %s", dataset.name, config.label)
-    milvus_type, seconds, refusals = milvus.build(config, dataset.metric)
+    try:
+        milvus_type, seconds, refusals = milvus.build(config, dataset.metric)
+    except (RuntimeError, TimeoutError) as error:
+        # A peer that cannot build costs its own rows, not the run's other results.
+        recorder.skipped(dataset, config, "milvus-lite", str(error)[:300])
+        return
     note = f"milvus {milvus_type}"
     if refusals:
         note += f" (closest it builds; refused: {', '.join(r.split(':')[0] for r in refusals)})"
@@ -353,10 +358,13 @@ def main() -> None:
                     "skipped (train it, then rerun)"
                 )
                 continue
-            bench_dataset(recorder, dataset)
+            try:
+                bench_dataset(recorder, dataset)
+            finally:
+                # Whatever was measured is kept, even when a later row fails.
+                write_results(recorder, load_before, time.perf_counter() - began)
             del dataset
             gc.collect()
-    write_results(recorder, load_before, time.perf_counter() - began)
 
 
 def write_results(recorder: Recorder, load_before: tuple[float, ...], seconds: float) -> None:

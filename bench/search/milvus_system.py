@@ -122,9 +122,19 @@ class MilvusLite:
             metric_type=METRICS[metric],
             params=build_params(milvus_type, config),
         )
-        self.client.create_index(COLLECTION, params)
+        try:
+            self.client.create_index(COLLECTION, params)
+        except Exception as error:
+            # A build of minutes can outlive the client's connection (a keep-alive GOAWAY); its
+            # retry then finds the index the first call made, which is the one wanted.
+            if "index already exists" not in str(error) or not self._has_index(milvus_type):
+                raise
+            log.info("milvus-lite: %s already created by the retried call; waiting", milvus_type)
         self.client.load_collection(COLLECTION)
         self._wait_indexed()
+
+    def _has_index(self, milvus_type: str) -> bool:
+        return self.client.describe_index(COLLECTION, "v").get("index_type") == milvus_type
 
     def _wait_indexed(self, timeout: float = 1800) -> None:
         """Until every row is indexed: loading builds per-segment indexes, and a background

@@ -81,11 +81,13 @@ class IdMap:
         return rows
 
     def remove_rows(self, rows: np.ndarray) -> None:
-        """Forgets the ids at these live rows."""
+        """Forgets the ids at these live rows (each named once)."""
         if not len(rows):
             return
         hashes = self._hashes.view()[rows]
         _, positions = self._probe(hashes, lambda slots, pending: slots == rows[pending])
+        if (positions < 0).any():
+            raise KeyError(f"row {int(rows[positions < 0][0])} holds no live id")
         self._slots[positions] = DELETED
         self._live -= len(rows)
 

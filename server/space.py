@@ -140,8 +140,9 @@ class Space:
         return len(ids) - updated, updated
 
     def delete(self, ids: list[str]) -> tuple[int, list[str]]:
-        """(deleted, missing ids)."""
+        """(deleted, missing ids); an id named twice is deleted once."""
         journal = self._require_writable()
+        ids = list(dict.fromkeys(ids))
         with self.lock.write():
             present = [i for i, row in zip(ids, self._ids.rows_of(ids), strict=True) if row >= 0]
             if present:

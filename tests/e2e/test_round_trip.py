@@ -89,3 +89,12 @@ async def test_async_client_round_trip(server) -> None:
         assert await client.health() == "SERVING"
         with pytest.raises(NotFoundError):
             await client.search("missing", [0, 0, 0])
+
+
+def test_an_id_named_twice_in_a_delete_is_deleted_once(client: Client) -> None:
+    client.create_space("twice", 2, "l2")
+    client.upsert("twice", ["a", "b"], np.array([[0, 0], [1, 1]], dtype=np.float32))
+    answer = client.delete("twice", ["a", "a", "zz", "zz"])
+    assert (answer.deleted, answer.missing_ids) == (1, ["zz"])
+    assert client.get_space("twice").count == 1
+    assert client.search("twice", [0, 0], k=5).ids == ["b"]

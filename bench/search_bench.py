@@ -260,7 +260,11 @@ def bench_dataset(recorder: Recorder, dataset: Dataset) -> None:
         "ef_construction": args.hnsw_ef_construction,
         "ef_search": args.hnsw_ef_search,
     }
-    configs = index_configs(dataset, hnsw, ivf_pq=dataset.name == "synthetic")
+    configs = [
+        config
+        for config in index_configs(dataset, hnsw, ivf_pq=dataset.name == "synthetic")
+        if config.kind in args.indexes
+    ]
     milvus = None
     if not args.skip_milvus:
         milvus = MilvusLite(recorder.workdir / f"milvus-{dataset.name}.db")
@@ -306,6 +310,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--hnsw-ef-construction", type=int, default=hnsw_default["ef_construction"].default
     )
     p.add_argument("--hnsw-ef-search", type=int, default=hnsw_default["ef_search"].default)
+    p.add_argument(
+        "--indexes",
+        nargs="+",
+        choices=("flat", "hnsw", "ivf_pq"),
+        default=["flat", "hnsw", "ivf_pq"],
+        help="index kinds to run (ivf_pq only on the synthetic set)",
+    )
     p.add_argument("--ef-sweep", type=int, nargs="+", default=[16, 32, 64, 128, 256])
     p.add_argument("--sweep-dataset", default="fashion-cnn")
     p.add_argument(

@@ -3,7 +3,7 @@ Python client (server in its own process) and embedded milvus-lite, on the same 
 held-out queries, k = 10, for flat, HNSW and (on the synthetic set) IVF-PQ; plus an HNSW efSearch
 sweep, the server's memory against raw vector bytes, and load times.
 
-    python bench/search_bench.py                      # full (1M synthetic): about 30 min on 2 cores
+    python bench/search_bench.py                      # full (1M synthetic): about 35 min on 2 cores
     python bench/search_bench.py --quick              # smoke run: about 3 min
     python bench/search_bench.py --synthetic-n 200000 --tag medium
 

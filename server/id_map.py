@@ -48,18 +48,12 @@ class IdMap:
         """Rows ever given out, removed ones included."""
         return len(self._ids)
 
-    def id_at(self, row: int) -> str:
-        return self._ids[row]
-
     def ids_at(self, rows: np.ndarray) -> list[str]:
         return self._ids.take(rows.tolist())
 
     def row_of(self, point_id: str) -> int | None:
         row = int(self.rows_of([point_id])[0])
         return None if row < 0 else row
-
-    def __contains__(self, point_id: str) -> bool:
-        return self.row_of(point_id) is not None
 
     def rows_of(self, ids: Sequence[str]) -> np.ndarray:
         """Each id's row, or -1 where the id is not here."""

@@ -133,9 +133,10 @@ class Space:
         if len(prepared) != len(ids):
             raise InvalidArgument(f"vectors: {len(prepared)} rows for {len(ids)} ids")
         with self.lock.write():
-            updated = int((self._ids.rows_of(ids) >= 0).sum())
+            existing = self._ids.rows_of(ids)
+            updated = int((existing >= 0).sum())
             journal.append(WalRecord("upsert", ids, payloads, prepared))
-            self._apply_upsert(ids, prepared, payloads)
+            self._replace(existing, ids, prepared, payloads)
             self._snapshot_if_due(journal)
         return len(ids) - updated, updated
 
@@ -144,10 +145,11 @@ class Space:
         journal = self._require_writable()
         ids = list(dict.fromkeys(ids))
         with self.lock.write():
-            present = [i for i, row in zip(ids, self._ids.rows_of(ids), strict=True) if row >= 0]
+            rows = self._ids.rows_of(ids)
+            present = [i for i, row in zip(ids, rows, strict=True) if row >= 0]
             if present:
                 journal.append(WalRecord("delete", present, [], None))
-                self._apply_delete(present)
+                self._remove_rows(rows[rows >= 0])
                 self._snapshot_if_due(journal)
         gone = set(present)
         return len(present), [point_id for point_id in ids if point_id not in gone]
@@ -169,7 +171,16 @@ class Space:
     def _apply_upsert(
         self, ids: Sequence[str], vectors: np.ndarray, payloads: Sequence[str]
     ) -> None:
-        existing = self._ids.rows_of(ids)
+        self._replace(self._ids.rows_of(ids), ids, vectors, payloads)
+
+    def _replace(
+        self,
+        existing: np.ndarray,
+        ids: Sequence[str],
+        vectors: np.ndarray,
+        payloads: Sequence[str],
+    ) -> None:
+        """Writes the points; `existing` holds each id's current row (-1: new)."""
         self._remove_rows(existing[existing >= 0])
         rows = self._ids.append(ids)
         with write_threads(len(rows), self.write_threads):
@@ -429,7 +440,7 @@ class Space:
         )
 
     def _rows_present(self, ids: Sequence[str]) -> set[int]:
-        rows = self._ids.rows_of(ids) if len(ids) else np.empty(0, dtype=np.int64)
+        rows = self._ids.rows_of(ids)
         return set(rows[rows >= 0].tolist())
 
     def _resolve(

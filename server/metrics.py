@@ -7,6 +7,7 @@ spaces of a running server are read at scrape time by a collector that the serve
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -49,8 +50,19 @@ BATCH_SIZE = Histogram(
 
 
 def observe_request(rpc: str, code: str, seconds: float) -> None:
-    REQUESTS.labels(rpc, code).inc()
-    LATENCY.labels(rpc).observe(seconds)
+    _requests(rpc, code).inc()
+    _latency(rpc).observe(seconds)
+
+
+# Labelled children looked up once: `labels()` takes a lock and builds a key on every call.
+@functools.cache
+def _requests(rpc: str, code: str) -> Counter:
+    return REQUESTS.labels(rpc, code)
+
+
+@functools.cache
+def _latency(rpc: str) -> Histogram:
+    return LATENCY.labels(rpc)
 
 
 def observe_batch_size(rpc: str, space: str, size: int) -> None:

@@ -90,6 +90,14 @@ class ServerSettings(BaseSettings):
     )
     metrics_host: str = Field("127.0.0.1", description="Address of the metrics endpoint.")
     log_format: Literal["text", "json"] = Field("text", description="Log lines as text or JSON.")
+    access_log: Literal["all", "writes", "errors", "off"] = Field(
+        "writes",
+        description="Calls with an access line: all; writes and failures (reads are counted in "
+        "metrics instead); failures; none. Slow calls are logged unless off.",
+    )
+    slow_call_ms: float = Field(
+        1000.0, gt=0, description="Calls at least this long get an access line (access_log)."
+    )
 
     @model_validator(mode="after")
     def _tls_files_come_in_pairs(self) -> Self:

@@ -20,7 +20,9 @@ from tests.conftest import settings_for
 
 @pytest.fixture(scope="module")
 def watched(tmp_path_factory: pytest.TempPathFactory):
-    server = create_server(settings_for(tmp_path_factory.mktemp("watched"), metrics_port=0))
+    server = create_server(
+        settings_for(tmp_path_factory.mktemp("watched"), metrics_port=0, access_log="all")
+    )
     server.load()
     with Client(server.address) as client:
         client.create_space("cities", 2, "l2")
@@ -74,12 +76,12 @@ def test_the_server_echoes_the_callers_request_id_even_on_errors(watched) -> Non
         _, call = stub.ListSpaces.with_call(
             pb.ListSpacesRequest(), metadata=(("x-request-id", "trace-42"),), timeout=5
         )
-        assert ("x-request-id", "trace-42") in call.initial_metadata()
+        assert ("x-request-id", "trace-42") in call.trailing_metadata()
         with pytest.raises(grpc.RpcError) as raised:
             stub.GetSpace(
                 pb.GetSpaceRequest(space="ghost"), metadata=(("x-request-id", "trace-43"),)
             )
-        assert ("x-request-id", "trace-43") in raised.value.initial_metadata()
+        assert ("x-request-id", "trace-43") in raised.value.trailing_metadata()
 
 
 def test_the_server_makes_a_request_id_when_the_caller_sends_none(watched) -> None:
@@ -88,7 +90,7 @@ def test_the_server_makes_a_request_id_when_the_caller_sends_none(watched) -> No
         ids = []
         for _ in range(2):
             _, call = stub.ListSpaces.with_call(pb.ListSpacesRequest(), timeout=5)
-            ids += [value for key, value in call.initial_metadata() if key == "x-request-id"]
+            ids += [value for key, value in call.trailing_metadata() if key == "x-request-id"]
     assert len(ids) == 2 and ids[0] != ids[1] and all(len(i) == 32 for i in ids)
 
 
@@ -106,6 +108,39 @@ async def test_the_async_client_passes_request_ids_too(watched, caplog) -> None:
         await client.with_request_id("async-9").get_space("cities")
     lines = [r for r in caplog.records if getattr(r, "request_id", None) == "async-9"]
     assert [(r.rpc, r.code) for r in lines] == [("GetSpace", "OK")]
+
+
+def test_by_default_the_access_log_has_writes_and_failures_not_successful_reads(
+    tmp_path, caplog
+) -> None:
+    caplog.set_level(logging.INFO, logger="semspace.access")
+    server = create_server(settings_for(tmp_path))
+    server.load()
+    try:
+        with Client(server.address) as client:
+            client.create_space("towns", 2, "l2")
+            client.upsert("towns", ["a", "b"], [[0, 0], [1, 1]])
+            client.search("towns", "a", k=1)
+            client.health()
+            with pytest.raises(NotFoundError):
+                client.search("towns", "ghost", k=1)
+    finally:
+        server.stop(0)
+    logged = [(r.rpc, r.code) for r in caplog.records if r.name == "semspace.access"]
+    assert logged == [("CreateSpace", "OK"), ("Upsert", "OK"), ("Search", "NOT_FOUND")]
+
+
+def test_slow_calls_are_logged_even_when_they_are_reads(tmp_path, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="semspace.access")
+    server = create_server(settings_for(tmp_path, access_log="errors", slow_call_ms=1e-6))
+    server.load()
+    try:
+        with Client(server.address) as client:
+            client.list_spaces()
+    finally:
+        server.stop(0)
+    logged = [(r.rpc, r.code) for r in caplog.records if r.name == "semspace.access"]
+    assert ("ListSpaces", "OK") in logged
 
 
 def test_status_prints_health_spaces_counts_version_and_uptime(watched, capsys) -> None:

@@ -3,7 +3,9 @@
 The kinds trade exactness for speed and memory:
 - flat: exact search, every query scans every vector. The default, and right below ~100k points.
 - hnsw: a navigable small-world graph (Malkov & Yashunin 2016); `m` links per node,
-  `ef_construction` candidates while inserting, `ef_search` candidates while searching.
+  `ef_construction` candidates while inserting, `ef_search` candidates while searching;
+  `vector_bits` 32 keeps float32 vectors, 16 keeps float16 (half the memory, and every vector,
+  score and snapshot rounded to float16: about 3 significant digits).
 - ivf_flat: vectors bucketed by the nearest of `nlist` k-means centroids; a query scans the
   `nprobe` nearest buckets.
 - ivf_pq: as ivf_flat, but buckets hold product-quantised codes (`pq_m` sub-vectors of `pq_bits`
@@ -13,7 +15,7 @@ The kinds trade exactness for speed and memory:
 from __future__ import annotations
 
 import enum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -31,7 +33,7 @@ class IndexKind(enum.StrEnum):
 # The parameters each kind takes; anything else is a caller's mistake worth naming.
 PARAMETERS: dict[IndexKind, tuple[str, ...]] = {
     IndexKind.FLAT: (),
-    IndexKind.HNSW: ("m", "ef_construction", "ef_search"),
+    IndexKind.HNSW: ("m", "ef_construction", "ef_search", "vector_bits"),
     IndexKind.IVF_FLAT: ("nlist", "nprobe"),
     IndexKind.IVF_PQ: ("nlist", "nprobe", "pq_m", "pq_bits", "refine_factor"),
 }
@@ -53,6 +55,8 @@ class IndexConfig(BaseModel):
     # at 128 (FAISS in process, m 16, ef_construction 200; measured). Served single searches
     # spend far more in the RPC than in the graph, so the extra effort costs little in QPS.
     ef_search: int = Field(128, ge=1, le=4096)
+    # Bits per stored vector component: 16 halves the vectors, the bulk of an HNSW space.
+    vector_bits: Literal[16, 32] = 32
     nlist: int = Field(1024, ge=1, le=65_536)
     nprobe: int = Field(32, ge=1, le=65_536)
     pq_m: int = Field(16, ge=1, le=512)

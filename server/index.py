@@ -139,17 +139,41 @@ def empty_answer(n: int) -> tuple[np.ndarray, np.ndarray]:
 def exact_search(
     queries: np.ndarray, vectors: np.ndarray, labels: np.ndarray, k: int, metric: Metric
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Brute force over the given points, with the index's conventions (API scores, labels)."""
+    """Brute force over the given points, with the index's conventions (API scores, labels).
+    Vectors stored in another float type are widened a block at a time, not all at once."""
     k = min(k, len(labels))
     if k == 0:
         return empty_answer(len(queries))
-    scores, positions = faiss.knn(
-        np.ascontiguousarray(queries, dtype=np.float32),
-        np.ascontiguousarray(vectors, dtype=np.float32),
-        k,
-        metric=faiss_metric(metric),
-    )
+    queries = np.ascontiguousarray(queries, dtype=np.float32)
+    if vectors.dtype == np.float32:
+        scores, positions = faiss.knn(
+            queries, np.ascontiguousarray(vectors), k, metric=faiss_metric(metric)
+        )
+    else:
+        scores, positions = _blockwise_knn(queries, vectors, k, metric)
     return api_scores(scores, metric), labels[positions]
+
+
+# Rows widened to float32 at a time by a blockwise scan: 32 MiB at 128 dimensions.
+EXACT_BLOCK_ROWS = 65_536
+
+
+def _blockwise_knn(
+    queries: np.ndarray, vectors: np.ndarray, k: int, metric: Metric
+) -> tuple[np.ndarray, np.ndarray]:
+    """faiss.knn's answer (raw scores, positions) over vectors of any float type."""
+    found_scores, found_positions = [], []
+    for start in range(0, len(vectors), EXACT_BLOCK_ROWS):
+        block = np.ascontiguousarray(vectors[start : start + EXACT_BLOCK_ROWS], dtype=np.float32)
+        scores, positions = faiss.knn(
+            queries, block, min(k, len(block)), metric=faiss_metric(metric)
+        )
+        found_scores.append(scores)
+        found_positions.append(positions + start)
+    scores, positions = np.hstack(found_scores), np.hstack(found_positions)
+    # Squared L2: smaller is nearer; inner product: larger is.
+    order = np.argsort(scores if metric is Metric.L2 else -scores, axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(scores, order, axis=1), np.take_along_axis(positions, order, axis=1)
 
 
 def bitmap_selector(allowed: np.ndarray) -> tuple[faiss.IDSelector, np.ndarray]:
@@ -256,19 +280,22 @@ class AppendOnlyIndex:
     def reconstruct(self, labels: np.ndarray) -> np.ndarray:
         if not len(labels):
             return np.empty((0, self.dim), dtype=np.float32)
-        return self._all_vectors()[labels]  # fancy indexing copies: safe past the next write
+        # Fancy indexing copies (safe past the next write); float16 storage is widened.
+        return self._all_vectors()[labels].astype(np.float32, copy=False)
 
     def exhaustive(self) -> tuple[np.ndarray, np.ndarray]:
         labels = self.live.labels()
         vectors = self._all_vectors()
         # Without dead labels the storage itself is the answer, uncopied: valid until the next
-        # write, which the caller's lock excludes.
+        # write, which the caller's lock excludes. Float16 storage stays float16 here:
+        # `exact_search` widens it a block at a time.
         return labels, vectors if len(labels) == len(vectors) else vectors[labels]
 
     def _storage(self) -> faiss.IndexFlat:
         return self._index
 
     def _all_vectors(self) -> np.ndarray:
+        """Every stored vector, live or dead, in label order, as stored (a view)."""
         n = int(self._index.ntotal)
         return faiss.rev_swig_ptr(self._storage().get_xb(), n * self.dim).reshape(n, self.dim)
 

@@ -25,7 +25,7 @@ def measure_recall(index: VectorIndex, metric: Metric, k: int = 10, sample: int 
         return 1.0
     labels, vectors = index.exhaustive()
     chosen = np.random.default_rng(0).choice(len(labels), min(sample, len(labels)), replace=False)
-    queries = np.ascontiguousarray(vectors[chosen])
+    queries = np.ascontiguousarray(vectors[chosen], dtype=np.float32)
     _, truth = exact_search(queries, vectors, labels, k, metric)
     _, found = index.search(queries, k)
     hits = sum(len(set(t.tolist()) & set(f.tolist())) for t, f in zip(truth, found, strict=True))

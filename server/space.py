@@ -377,7 +377,7 @@ class Space:
         with_payloads: bool,
     ) -> Neighbors:
         labels, points = self.index.exhaustive()
-        scores = cosmul_scores(points, weights, terms)
+        scores = cosmul_scores(points.astype(np.float32, copy=False), weights, terms)
         allowed = ~np.isin(labels, np.fromiter(excluded, dtype=np.int64, count=len(excluded)))
         best = top_k(scores, k, allowed)
         return self._neighbors(scores[best], labels[best], set(), k, with_vectors, with_payloads)

@@ -4,7 +4,7 @@ directly with FAISS in-process (the limit any server over FAISS can approach).""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,10 +30,17 @@ class IndexConfig:
         return f"{self.kind} ({shown})" if shown else self.kind
 
 
-def index_configs(dataset: Dataset, hnsw: dict[str, int], ivf_pq: bool) -> list[IndexConfig]:
-    """Flat and HNSW (`m`, `ef_construction`, `ef_search`) everywhere; IVF-PQ where asked (the
-    large synthetic set)."""
-    configs = [IndexConfig("flat"), IndexConfig("hnsw", dict(hnsw))]
+def index_configs(
+    dataset: Dataset, hnsw: dict[str, int], ivf_pq: bool, hnsw_bits: Sequence[int] = (32,)
+) -> list[IndexConfig]:
+    """Flat and HNSW (`m`, `ef_construction`, `ef_search`) everywhere, an HNSW per storage width
+    (`vector_bits` named only when it is not the default 32); IVF-PQ where asked (the large
+    synthetic set)."""
+    configs = [IndexConfig("flat")]
+    for bits in hnsw_bits:
+        configs.append(
+            IndexConfig("hnsw", {**hnsw, **({} if bits == 32 else {"vector_bits": bits})})
+        )
     if ivf_pq:
         # nlist ≈ √n; otherwise semspace's defaults (16 sub-quantizers of 8 bits: 16 bytes a
         # vector; the top refine_factor × k candidates re-ranked with the exact vectors).
@@ -52,6 +59,10 @@ def build_faiss(config: IndexConfig, dataset: Dataset) -> tuple[faiss.Index, flo
     dim, metric, p = dataset.dim, faiss_metric(dataset.metric), config.params
     if config.kind == "flat":
         index: faiss.Index = faiss.IndexFlat(dim, metric)
+    elif config.kind == "hnsw" and p.get("vector_bits", 32) == 16:
+        index = faiss.IndexHNSWSQ(dim, faiss.ScalarQuantizer.QT_fp16, p["m"], metric)
+        index.hnsw.efConstruction = p["ef_construction"]
+        index.hnsw.efSearch = p["ef_search"]
     elif config.kind == "hnsw":
         index = faiss.IndexHNSWFlat(dim, p["m"], metric)
         index.hnsw.efConstruction = p["ef_construction"]

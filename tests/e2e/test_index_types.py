@@ -20,6 +20,10 @@ INDEXES = {
     "ivf_flat": {"nlist": 16, "nprobe": 8},
     "ivf_pq": {"nlist": 16, "nprobe": 8, "pq_m": 16, "pq_bits": 6, "refine_factor": 8},
 }
+# Index set-ups under test: name -> (kind, params); HNSW over float16 vectors besides.
+SETUPS = {kind: (kind, params) for kind, params in INDEXES.items()} | {
+    "hnsw-float16": ("hnsw", {**INDEXES["hnsw"], "vector_bits": 16})
+}
 
 
 def clustered(n: int, seed: int) -> np.ndarray:
@@ -46,12 +50,13 @@ def recall(found: list[list[str]], truth: list[list[str]]) -> float:
     )
 
 
-@pytest.mark.parametrize("kind", list(INDEXES))
+@pytest.mark.parametrize("setup", list(SETUPS))
 @pytest.mark.parametrize("metric", ["cosine", "l2", "ip"])
-def test_answers_match_brute_force(client: Client, kind: str, metric: str) -> None:
+def test_answers_match_brute_force(client: Client, setup: str, metric: str) -> None:
+    kind, params = SETUPS[setup]
     data = clustered(N, seed=1)
     ids = [f"p{i}" for i in range(N)]
-    client.create_space("s", DIM, metric, index=kind, index_params=INDEXES[kind])
+    client.create_space("s", DIM, metric, index=kind, index_params=params)
     for start in range(0, N, 1000):
         client.upsert("s", ids[start : start + 1000], data[start : start + 1000])
     queries = clustered(40, seed=2)
@@ -65,16 +70,22 @@ def test_answers_match_brute_force(client: Client, kind: str, metric: str) -> No
     else:
         assert recall(found, truth) >= 0.9
         assert info.recall_at_10 >= 0.9
-        assert info.params == {**info.params, **INDEXES[kind]}
-    # An exact request is exact whatever the index.
-    assert [n.ids for n in client.search_batch("s", queries, k=10, exact=True)] == truth
+        assert info.params == {**info.params, **params}
+    # An exact request is exact whatever the index, over the vectors the space holds (float16
+    # ones are rounded; cosine spaces hold unit vectors and rank by inner product).
+    stored = client.get("s", ids).vectors
+    if metric == "cosine":
+        queries = queries / np.linalg.norm(queries, axis=1, keepdims=True)
+    held = exact_ids(stored, ids, queries, "ip" if metric == "cosine" else metric, 10)
+    assert [n.ids for n in client.search_batch("s", queries, k=10, exact=True)] == held
 
 
-@pytest.mark.parametrize("kind", list(INDEXES))
-def test_deleted_and_replaced_points_never_come_back(client: Client, kind: str) -> None:
+@pytest.mark.parametrize("setup", list(SETUPS))
+def test_deleted_and_replaced_points_never_come_back(client: Client, setup: str) -> None:
+    kind, params = SETUPS[setup]
     data = clustered(N, seed=3)
     ids = [f"p{i}" for i in range(N)]
-    client.create_space("s", DIM, "l2", index=kind, index_params=INDEXES[kind])
+    client.create_space("s", DIM, "l2", index=kind, index_params=params)
     client.upsert("s", ids, data)
     deleted = ids[::3]
     client.delete("s", deleted)
@@ -91,11 +102,12 @@ def test_deleted_and_replaced_points_never_come_back(client: Client, kind: str) 
     assert client.get_space("s").count == N - len(deleted)
 
 
-@pytest.mark.parametrize("kind", list(INDEXES))
-def test_dead_rows_are_compacted(client: Client, kind: str) -> None:
+@pytest.mark.parametrize("setup", list(SETUPS))
+def test_dead_rows_are_compacted(client: Client, setup: str) -> None:
+    kind, params = SETUPS[setup]
     data = clustered(N, seed=4)
     ids = [f"p{i}" for i in range(N)]
-    client.create_space("s", DIM, "cosine", index=kind, index_params=INDEXES[kind])
+    client.create_space("s", DIM, "cosine", index=kind, index_params=params)
     client.upsert("s", ids, data)
     client.delete("s", ids[:1200])
     client.upsert("s", ids[1200:1400], data[1200:1400])  # replaced: the old rows die
@@ -127,6 +139,36 @@ def test_index_survives_restart(start_server: Callable[..., SemspaceServer]) -> 
         assert client.search("s", data[7], k=10).ids == before
 
 
+def test_float16_hnsw_holds_rounded_vectors_in_half_the_memory(
+    start_server: Callable[..., SemspaceServer],
+) -> None:
+    server = start_server()
+    data = clustered(N, seed=8)
+    ids = [f"p{i}" for i in range(N)]
+    with Client(server.address) as client:
+        for name, bits in (("full", 32), ("half", 16)):
+            client.create_space(name, DIM, "l2", index="hnsw", index_params={"vector_bits": bits})
+            client.upsert(name, ids, data)
+        assert np.array_equal(client.get("full", ids).vectors, data)
+        held = client.get("half", ids).vectors
+        # Float16 values, each a nearest one (FAISS rounds ties away from zero, numpy to even).
+        assert np.array_equal(held.astype(np.float16).astype(np.float32), held)
+        nearest = data.astype(np.float16).astype(np.float32)
+        assert (np.abs(held - data) <= np.abs(nearest - data)).all()
+        assert not np.array_equal(held, data)
+        hit = client.search("half", data[5], k=1, with_vectors=True)
+        assert hit.ids == ["p5"] and np.array_equal(hit.vectors[0], held[5])
+        full, half = (client.get_space(n).index_info for n in ("full", "half"))
+        assert half.params["vector_bits"] == 16 and full.params["vector_bits"] == 32
+        vector_bytes = N * DIM * 2  # what float16 saves
+        assert full.memory_bytes - half.memory_bytes == pytest.approx(vector_bytes, rel=0.05)
+    server.stop(0)
+    # Replayed from the log after a restart: the same rounded vectors, the same index.
+    with Client(start_server().address) as client:
+        assert client.get_space("half").index_info.params["vector_bits"] == 16
+        assert np.array_equal(client.get("half", ids).vectors, held)
+
+
 def test_knobs_change_the_effort(client: Client) -> None:
     data = clustered(N, seed=6)
     ids = [f"p{i}" for i in range(N)]
@@ -145,6 +187,8 @@ def test_knobs_change_the_effort(client: Client) -> None:
         ("annoy", {}, "index.kind"),
         ("hnsw", {"nlist": 4}, "index.params.nlist"),
         ("hnsw", {"m": 1}, "index.params.m"),
+        ("hnsw", {"vector_bits": 8}, "index.params.vector_bits"),
+        ("flat", {"vector_bits": 16}, "index.params.vector_bits"),
         ("ivf_pq", {"pq_m": 5}, "index.params.pq_m"),
         ("ivf_flat", {"nlist": 8, "nprobe": 9}, "index.params.nprobe"),
     ],

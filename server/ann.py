@@ -213,6 +213,8 @@ class IvfIndex:
         centroids = self.config.nlist * self.dim * 4 if self.trained else 0
         if self._quantised:
             codes = self.config.pq_m * self.config.pq_bits // 8
-            return int(self._exact.nbytes + n * (codes + 8) + centroids)
+            # Rows written so far: the capacity beyond them is reserved, never touched.
+            exact = self.live.size * self.dim * 4
+            return int(exact + n * (codes + 8) + centroids)
         # Vectors and ids in the lists, and the label -> position hash map.
         return n * (self.dim * 4 + 8 + 16) + centroids

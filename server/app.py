@@ -17,7 +17,7 @@ from grpc_reflection.v1alpha import reflection
 from semspace.server import tls
 from semspace.server.auth import KeyStore, is_loopback, load_key_store
 from semspace.server.interceptors import RequestInterceptor
-from semspace.server.memory import limit_malloc_arenas, release_free_memory
+from semspace.server.memory import release_free_memory, tune_malloc
 from semspace.server.metrics import MetricsEndpoint, start_metrics
 from semspace.server.registry import SpaceRegistry
 from semspace.server.servicer import SemspaceServicer
@@ -76,7 +76,7 @@ def create_server(settings: ServerSettings) -> SemspaceServer:
     Refuses (AuthConfigError) to bind a non-loopback address without API keys unless auth is
     explicitly off.
     """
-    limit_malloc_arenas()
+    tune_malloc()
     keys = load_key_store(settings)
     credentials = tls.server_credentials(settings)
     registry = SpaceRegistry(settings)

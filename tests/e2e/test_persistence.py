@@ -84,3 +84,17 @@ def test_a_dropped_space_stays_dropped_after_restart(start_server, tmp_path) -> 
     with Client(start_server().address) as client:
         info = client.get_space("gone")
         assert (info.dim, info.count) == (3, 0)
+
+
+def test_a_cosine_space_returns_the_same_bits_after_a_snapshot_and_restart(start_server) -> None:
+    vectors = np.random.default_rng(0).normal(size=(500, 32)).astype(np.float32)
+    ids = [f"p{i}" for i in range(500)]
+    server = start_server(wal_compact_bytes=1)  # every write snapshots
+    with Client(server.address) as client:
+        client.create_space("unit", 32, "cosine")
+        client.upsert("unit", ids, vectors)
+        before = client.get("unit", ids).vectors
+    server.stop(0)
+    with Client(start_server().address) as client:
+        after = client.get("unit", ids).vectors
+    np.testing.assert_array_equal(after, before)

@@ -67,7 +67,7 @@ def measure(
 def sweeping(recorder: Recorder, dataset: Dataset, config: IndexConfig) -> bool:
     return (
         config.kind == "hnsw"
-        and "vector_bits" not in config.params
+        and config.vector_bits == 32
         and dataset.name == recorder.args.sweep_dataset
     )
 
@@ -281,7 +281,7 @@ def bench_dataset(recorder: Recorder, dataset: Dataset) -> None:
         bench_semspace(recorder, dataset, config, faiss_qps)
         if milvus is None:
             continue
-        if config.params.get("vector_bits", 32) != 32:
+        if config.vector_bits != 32:
             # Its float16 HNSW needs a FLOAT16_VECTOR collection of its own; not measured.
             recorder.skipped(dataset, config, "milvus-lite", "float16 vectors not benchmarked")
             continue

@@ -34,35 +34,28 @@ class HnswIndex(AppendOnlyIndex):
             index = faiss.IndexHNSWSQ(
                 dim, faiss.ScalarQuantizer.QT_fp16, config.m, faiss_metric(metric)
             )
+            vector_dtype: type[np.floating] = np.float16
         else:
             index = faiss.IndexHNSWFlat(dim, config.m, faiss_metric(metric))
+            vector_dtype = np.float32
         index.hnsw.efConstruction = config.ef_construction
-        super().__init__(dim, metric, config, index)
+        super().__init__(dim, metric, config, index, vector_dtype)
 
     def _search_parameters(self, knobs: SearchKnobs) -> faiss.SearchParameters:
         params = faiss.SearchParametersHNSW()
         params.efSearch = knobs.ef_search or self.config.ef_search
         return params
 
-    def _all_vectors(self) -> np.ndarray:
-        if self.config.vector_bits == 32:
-            return super()._all_vectors()
-        # float16 storage keeps each vector's components as its code: view them, uncopied.
-        storage = faiss.downcast_index(self._index.storage)
-        n = int(self._index.ntotal)
-        codes = faiss.rev_swig_ptr(storage.codes.data(), n * storage.code_size)
-        return codes.view(np.float16).reshape(n, self.dim)
-
-    def _storage(self) -> faiss.IndexFlat:
+    def _storage(self) -> faiss.IndexFlatCodes:
         return faiss.downcast_index(self._index.storage)
 
     @property
     def memory_bytes(self) -> int:
-        # Vectors, plus about 2·m links of 4 bytes on the base layer and a little for the upper
-        # layers (1/m of the nodes each); measured within ~10 % of RSS growth on 100k × 128.
-        n = int(self._index.ntotal)
-        vector_bytes = self.dim * self.config.vector_bits // 8
-        return int(n * (vector_bytes + self.config.m * 2 * 4 * 1.1 + 1))
+        # Vectors and live mask, plus about 2·m links of 4 bytes on the base layer and a little
+        # for the upper layers (1/m of the nodes each); measured within ~10 % of RSS growth on
+        # 100k × 128.
+        links = int(self._index.ntotal) * self.config.m * 2 * 4 * 1.1
+        return int(super().memory_bytes + links)
 
 
 class IvfIndex:

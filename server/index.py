@@ -232,11 +232,20 @@ class AppendOnlyIndex:
 
     kind: str
 
-    def __init__(self, dim: int, metric: Metric, config: IndexConfig, index: faiss.Index) -> None:
+    def __init__(
+        self,
+        dim: int,
+        metric: Metric,
+        config: IndexConfig,
+        index: faiss.Index,
+        vector_dtype: type[np.floating] = np.float32,
+    ) -> None:
         self.dim = dim
         self.metric = metric
         self.config = config
         self._index = index
+        # How the storage's codes hold each vector: float32 (IndexFlat) or float16 (fp16 SQ).
+        self._vector_dtype = np.dtype(vector_dtype)
         self.live = LiveLabels()
 
     def add(self, labels: np.ndarray, vectors: np.ndarray) -> None:
@@ -291,13 +300,15 @@ class AppendOnlyIndex:
         # `exact_search` widens it a block at a time.
         return labels, vectors if len(labels) == len(vectors) else vectors[labels]
 
-    def _storage(self) -> faiss.IndexFlat:
+    def _storage(self) -> faiss.IndexFlatCodes:
         return self._index
 
     def _all_vectors(self) -> np.ndarray:
-        """Every stored vector, live or dead, in label order, as stored (a view)."""
+        """Every stored vector, live or dead, in label order, as stored (a view of the codes)."""
         n = int(self._index.ntotal)
-        return faiss.rev_swig_ptr(self._storage().get_xb(), n * self.dim).reshape(n, self.dim)
+        size = n * self.dim * self._vector_dtype.itemsize
+        codes = faiss.rev_swig_ptr(self._storage().codes.data(), size)
+        return codes.view(self._vector_dtype).reshape(n, self.dim)
 
     @property
     def count(self) -> int:
@@ -310,7 +321,7 @@ class AppendOnlyIndex:
     @property
     def memory_bytes(self) -> int:
         # Vectors, and a byte of live mask per label.
-        return int(self._index.ntotal) * (self.dim * 4 + 1)
+        return int(self._index.ntotal) * (self.dim * self._vector_dtype.itemsize + 1)
 
 
 class FlatIndex(AppendOnlyIndex):

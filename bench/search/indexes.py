@@ -29,6 +29,11 @@ class IndexConfig:
         shown = ", ".join(f"{k}={v}" for k, v in self.params.items())
         return f"{self.kind} ({shown})" if shown else self.kind
 
+    @property
+    def vector_bits(self) -> int:
+        """Bits per stored component: 32 unless the config names another width."""
+        return self.params.get("vector_bits", 32)
+
 
 def index_configs(
     dataset: Dataset, hnsw: dict[str, int], ivf_pq: bool, hnsw_bits: Sequence[int] = (32,)
@@ -59,12 +64,11 @@ def build_faiss(config: IndexConfig, dataset: Dataset) -> tuple[faiss.Index, flo
     dim, metric, p = dataset.dim, faiss_metric(dataset.metric), config.params
     if config.kind == "flat":
         index: faiss.Index = faiss.IndexFlat(dim, metric)
-    elif config.kind == "hnsw" and p.get("vector_bits", 32) == 16:
-        index = faiss.IndexHNSWSQ(dim, faiss.ScalarQuantizer.QT_fp16, p["m"], metric)
-        index.hnsw.efConstruction = p["ef_construction"]
-        index.hnsw.efSearch = p["ef_search"]
     elif config.kind == "hnsw":
-        index = faiss.IndexHNSWFlat(dim, p["m"], metric)
+        if config.vector_bits == 16:
+            index = faiss.IndexHNSWSQ(dim, faiss.ScalarQuantizer.QT_fp16, p["m"], metric)
+        else:
+            index = faiss.IndexHNSWFlat(dim, p["m"], metric)
         index.hnsw.efConstruction = p["ef_construction"]
         index.hnsw.efSearch = p["ef_search"]
     elif config.kind == "ivf_pq":

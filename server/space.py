@@ -452,8 +452,6 @@ class Space:
         )
 
     def _rows_present(self, ids: Sequence[str]) -> set[int]:
-        if not ids:
-            return set()
         rows = self._ids.rows_of(ids)
         return set(rows[rows >= 0].tolist())
 

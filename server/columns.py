@@ -2,7 +2,7 @@
 
 A million ids or payloads as Python `str` objects in a list cost about 70 bytes of overhead
 each (object header, pointer, and a dict entry for lookups); packed here they cost their UTF-8
-bytes plus an 8-byte offset.
+bytes plus a 4-byte offset, and a column of empty texts (points without payloads) costs nothing.
 """
 
 from __future__ import annotations
@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+
+# Text offsets while the buffer fits them; past that they widen to int64.
+NARROW_ENDS = np.uint32
 
 
 class GrowingArray:
@@ -39,27 +42,56 @@ class GrowingArray:
         return self._buffer[: self.size]
 
     @property
+    def dtype(self) -> np.dtype:
+        return self._buffer.dtype
+
+    def astype(self, dtype: np.dtype | type) -> GrowingArray:
+        """The same items in a new array of `dtype` (e.g. wider offsets)."""
+        wider = GrowingArray(dtype)
+        wider.extend(self.view())
+        return wider
+
+    @property
     def nbytes(self) -> int:
         return self.size * self._buffer.itemsize
 
 
 class TextColumn:
-    """Append-only texts, one per row, packed into one UTF-8 buffer with an end offset per row."""
+    """Append-only texts, one per row, packed into one UTF-8 buffer with an end offset per row.
+
+    Ends are 4 bytes while the buffer is under 4 GiB and widen to 8 past it. Until the first
+    non-empty text there is no buffer and no ends, only a row count: most spaces carry no
+    payloads, and their offsets would all be 0 (8 MiB at 1M points with 8-byte ends)."""
 
     def __init__(self) -> None:
         self._data = bytearray()
-        self._ends = GrowingArray(np.int64)
+        self._ends: GrowingArray | None = None
+        self._rows = 0
 
     def __len__(self) -> int:
-        return self._ends.size
+        return self._rows
 
     def extend(self, texts: Iterable[str]) -> None:
         encoded = [text.encode() for text in texts]
         lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
-        self._ends.extend(len(self._data) + np.cumsum(lengths))
+        if self._ends is None:
+            if not lengths.any():
+                self._rows += len(encoded)
+                return
+            self._ends = GrowingArray(NARROW_ENDS)
+            self._ends.extend(np.zeros(self._rows, dtype=NARROW_ENDS))
+        ends = len(self._data) + np.cumsum(lengths)
+        if len(ends) and ends[-1] > np.iinfo(self._ends.dtype).max:
+            self._ends = self._ends.astype(np.int64)
+        self._ends.extend(ends)
         self._data += b"".join(encoded)
+        self._rows += len(encoded)
 
     def __getitem__(self, row: int) -> str:
+        if not 0 <= row < self._rows:
+            raise IndexError(f"row {row} of {self._rows}")
+        if self._ends is None:
+            return ""
         ends = self._ends.view()
         start = int(ends[row - 1]) if row else 0
         return self._data[start : int(ends[row])].decode()
@@ -69,4 +101,4 @@ class TextColumn:
 
     @property
     def nbytes(self) -> int:
-        return len(self._data) + self._ends.nbytes
+        return len(self._data) + (self._ends.nbytes if self._ends is not None else 0)

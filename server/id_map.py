@@ -1,14 +1,18 @@
 """Point ids to row numbers: an open-addressing hash table in numpy arrays.
 
 A Python dict of a million string ids costs about 190 bytes a point (the dict entry, the `str`
-and the `int` objects); this table costs the id's UTF-8 bytes plus about 26 bytes (an offset,
-the id's hash, and 4-byte slots at a load factor of 0.35 to 0.5). Lookups and inserts of a
-batch run as a few vectorised probing rounds (linear probing), so bulk loads stay fast.
+and the `int` objects); this table costs the id's UTF-8 bytes plus 16 to 31 bytes: a 4-byte
+offset, a 4-byte tag, and 4-byte slots at a load factor between 0.18 and 0.5. Lookups and
+inserts of a batch run as a few vectorised probing rounds (linear probing), so bulk loads stay
+fast.
 
 Rows are appended in order and never reused; a removed id leaves a DELETED slot, so that probes
-for other ids walk past it, until the next resize drops it. Hashes are Python's `hash`, random
-per process: the table lives in memory only and is rebuilt at every load. Equal hashes are
-settled by comparing the ids themselves, so a 64-bit collision never confuses two points.
+for other ids walk past it, until the next resize drops it. A row's tag is the low 32 bits of
+Python's `hash` of its id (random per process: the table lives in memory only and is rebuilt at
+every load). The tag places the row (tag & mask; past 2^32 slots, some 1.5 billion ids, only
+the first 2^32 are homes) and is all a resize needs. Two ids meet in a probe only when their
+tags agree on the slot bits, so comparing whole tags first leaves few text comparisons; equal
+tags are settled by the ids themselves, so a collision never confuses two points.
 """
 
 from __future__ import annotations
@@ -28,14 +32,15 @@ LOAD_AFTER_RESIZE = 0.35
 MAX_ROWS = 2**31 - 1
 
 
-def hashes_of(ids: Sequence[str]) -> np.ndarray:
-    return np.fromiter(map(hash, ids), dtype=np.int64, count=len(ids))
+def tags_of(ids: Sequence[str]) -> np.ndarray:
+    """Each id's tag: its hash's low 32 bits (the cast wraps)."""
+    return np.fromiter(map(hash, ids), dtype=np.int64, count=len(ids)).astype(np.uint32)
 
 
 class IdMap:
     def __init__(self) -> None:
         self._ids = TextColumn()
-        self._hashes = GrowingArray(np.int64)
+        self._tags = GrowingArray(np.uint32)
         self._slots = np.full(1024, EMPTY, dtype=np.int32)
         self._used = 0  # slots not EMPTY: live rows and DELETED markers
         self._live = 0
@@ -60,20 +65,20 @@ class IdMap:
         if len(ids) == 0:
             # Most searches name no ids to exclude: skip the probe machinery.
             return np.empty(0, dtype=np.int64)
-        return self._find(hashes_of(ids), ids)[0]
+        return self._find(tags_of(ids), ids)[0]
 
     def append(self, ids: Sequence[str]) -> np.ndarray:
         """Gives the ids (distinct, none of them here) the next rows, which it returns."""
-        hashes = hashes_of(ids)
+        tags = tags_of(ids)
         first = len(self._ids)
         if first + len(ids) > MAX_ROWS:
             raise OverflowError(f"more than {MAX_ROWS:,} rows; rebuild the space to renumber")
         rows = np.arange(first, first + len(ids), dtype=np.int64)
         self._ids.extend(ids)
-        self._hashes.extend(hashes)
+        self._tags.extend(tags)
         if (self._used + len(ids)) > MAX_LOAD * len(self._slots):
             self._resize(self._live + len(ids))
-        self._insert(rows, hashes)
+        self._insert(rows, tags)
         self._live += len(ids)
         return rows
 
@@ -81,8 +86,8 @@ class IdMap:
         """Forgets the ids at these live rows (each named once)."""
         if not len(rows):
             return
-        hashes = self._hashes.view()[rows]
-        _, positions = self._probe(hashes, lambda slots, pending: slots == rows[pending])
+        tags = self._tags.view()[rows]
+        _, positions = self._probe(tags, lambda slots, pending: slots == rows[pending])
         if (positions < 0).any():
             raise KeyError(f"row {int(rows[positions < 0][0])} holds no live id")
         self._slots[positions] = DELETED
@@ -90,33 +95,33 @@ class IdMap:
 
     @property
     def nbytes(self) -> int:
-        return self._ids.nbytes + self._hashes.nbytes + self._slots.nbytes
+        return self._ids.nbytes + self._tags.nbytes + self._slots.nbytes
 
     # -- probing --------------------------------------------------------------------------
 
-    def _find(self, hashes: np.ndarray, ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        row_hashes = self._hashes.view()
+    def _find(self, tags: np.ndarray, ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        row_tags = self._tags.view()
 
         def holds(slots: np.ndarray, pending: np.ndarray) -> np.ndarray:
             same = slots >= 0
-            same[same] = row_hashes[slots[same]] == hashes[pending[same]]
-            # Equal 64-bit hashes are almost always equal ids; the text decides.
+            same[same] = row_tags[slots[same]] == tags[pending[same]]
+            # Equal tags are almost always equal ids; the text decides.
             for i in np.flatnonzero(same):
                 same[i] = self._ids[int(slots[i])] == ids[int(pending[i])]
             return same
 
-        return self._probe(hashes, holds)
+        return self._probe(tags, holds)
 
     def _probe(
-        self, hashes: np.ndarray, holds: Callable[[np.ndarray, np.ndarray], np.ndarray]
+        self, tags: np.ndarray, holds: Callable[[np.ndarray, np.ndarray], np.ndarray]
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(row, slot position) per hash, found where `holds(slot values, key positions)`;
+        """(row, slot position) per tag, found where `holds(slot values, key positions)`;
         row -1 and position -1 where an EMPTY slot ends the probe first."""
+        rows = np.full(len(tags), -1, dtype=np.int64)
+        positions = np.full(len(tags), -1, dtype=np.int64)
+        pending = np.arange(len(tags))
         mask = len(self._slots) - 1
-        rows = np.full(len(hashes), -1, dtype=np.int64)
-        positions = np.full(len(hashes), -1, dtype=np.int64)
-        pending = np.arange(len(hashes))
-        probe = hashes & mask
+        probe = self._home(tags)
         while len(pending):
             slots = self._slots[probe]
             found = holds(slots, pending)
@@ -126,11 +131,15 @@ class IdMap:
             pending, probe = pending[going_on], (probe[going_on] + 1) & mask
         return rows, positions
 
-    def _insert(self, rows: np.ndarray, hashes: np.ndarray) -> None:
+    def _home(self, tags: np.ndarray) -> np.ndarray:
+        """Each tag's first slot (int64, so probing past it cannot wrap)."""
+        return tags.astype(np.int64) & (len(self._slots) - 1)
+
+    def _insert(self, rows: np.ndarray, tags: np.ndarray) -> None:
         """Each row into the first EMPTY slot from its hash on; when two want the same slot in
         a round, the first takes it and the other walks on."""
         mask = len(self._slots) - 1
-        probe = hashes & mask
+        probe = self._home(tags)
         pending = np.arange(len(rows))
         while len(pending):
             free = self._slots[probe] == EMPTY
@@ -153,4 +162,4 @@ class IdMap:
         live = self._slots[self._slots >= 0]
         self._slots = np.full(capacity, EMPTY, dtype=np.int32)
         self._used = 0
-        self._insert(live, self._hashes.view()[live])
+        self._insert(live, self._tags.view()[live])

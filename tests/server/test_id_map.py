@@ -7,7 +7,7 @@ import random
 import numpy as np
 import pytest
 
-from semspace.server import id_map
+from semspace.server import columns, id_map
 from semspace.server.columns import GrowingArray, TextColumn
 from semspace.server.id_map import IdMap
 
@@ -33,11 +33,11 @@ def test_id_map_agrees_with_a_dict_through_random_upserts_and_deletes() -> None:
     assert table.rows_total > len(reference)  # removed rows are never reused
 
 
-def test_ids_with_equal_hashes_are_told_apart_by_their_text(
+def test_ids_with_equal_tags_are_told_apart_by_their_text(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Every id hashes alike: each probe then walks the whole chain and compares texts.
-    monkeypatch.setattr(id_map, "hashes_of", lambda ids: np.full(len(ids), 12345, dtype=np.int64))
+    # Every id gets the same tag: each probe then walks the whole chain and compares texts.
+    monkeypatch.setattr(id_map, "tags_of", lambda ids: np.full(len(ids), 12345, dtype=np.uint32))
     table = IdMap()
     table.append(["a", "b", "c"])
     table.remove_rows(np.array([1]))
@@ -69,3 +69,39 @@ def test_growing_array_keeps_what_was_appended_across_growth() -> None:
     for start in range(0, 1000, 37):
         array.extend(np.arange(start, min(start + 37, 1000)))
     assert array.view().tolist() == list(range(1000))
+
+
+def test_a_column_of_empty_texts_holds_no_offsets_until_a_text_arrives() -> None:
+    column = TextColumn()
+    column.extend([""] * 1000)
+    assert column.nbytes == 0 and len(column) == 1000
+    assert column[999] == "" and column.take([0, 1]) == ["", ""]
+    with pytest.raises(IndexError):
+        column[1000]
+    column.extend(["", "zażółć", ""])
+    assert column.take([999, 1000, 1001, 1002]) == ["", "", "zażółć", ""]
+    # 1003 offsets of 4 bytes and the 12 UTF-8 bytes of the one text.
+    assert column.nbytes == 1003 * 4 + len("zażółć".encode())
+    with pytest.raises(IndexError):
+        column[1003]
+
+
+def test_text_offsets_widen_when_the_buffer_outgrows_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # One-byte offsets stand in for four: past 255 bytes of text the ends must widen.
+    monkeypatch.setattr(columns, "NARROW_ENDS", np.uint8)
+    column = TextColumn()
+    texts = [f"text-{i:03d}-" + "y" * (i % 7) for i in range(100)]
+    for start in range(0, 100, 9):
+        column.extend(texts[start : start + 9])
+    assert column.take(range(100)) == texts
+
+
+def test_id_table_costs_what_its_docstring_says() -> None:
+    table = IdMap()
+    ids = [f"doc-{i}" for i in range(100_000)]
+    for start in range(0, len(ids), 10_000):
+        table.append(ids[start : start + 10_000])
+    text_bytes = sum(len(i) for i in ids)
+    assert text_bytes + 16 * len(ids) <= table.nbytes <= text_bytes + 31 * len(ids)

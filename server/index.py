@@ -158,13 +158,21 @@ def exact_search(
 EXACT_BLOCK_ROWS = 65_536
 
 
+def float32_blocks(vectors: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+    """(first row, those rows as float32) for every EXACT_BLOCK_ROWS rows, so that scans of
+    float16 storage never widen it all at once (float32 blocks are views). At least one block,
+    empty for no rows."""
+    for start in range(0, max(len(vectors), 1), EXACT_BLOCK_ROWS):
+        rows = vectors[start : start + EXACT_BLOCK_ROWS]
+        yield start, np.ascontiguousarray(rows, dtype=np.float32)
+
+
 def _blockwise_knn(
     queries: np.ndarray, vectors: np.ndarray, k: int, metric: Metric
 ) -> tuple[np.ndarray, np.ndarray]:
     """faiss.knn's answer (raw scores, positions) over vectors of any float type."""
     found_scores, found_positions = [], []
-    for start in range(0, len(vectors), EXACT_BLOCK_ROWS):
-        block = np.ascontiguousarray(vectors[start : start + EXACT_BLOCK_ROWS], dtype=np.float32)
+    for start, block in float32_blocks(vectors):
         scores, positions = faiss.knn(
             queries, block, min(k, len(block)), metric=faiss_metric(metric)
         )

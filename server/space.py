@@ -26,6 +26,7 @@ from semspace.server.index import (
     SearchKnobs,
     VectorIndex,
     exact_search,
+    float32_blocks,
     write_threads,
 )
 from semspace.server.indexes import build_index, measure_recall
@@ -384,7 +385,10 @@ class Space:
         with_payloads: bool,
     ) -> Neighbors:
         labels, points = self.index.exhaustive()
-        scores = cosmul_scores(points.astype(np.float32, copy=False), weights, terms)
+        # A block at a time: float16 storage is never widened whole.
+        scores = np.concatenate(
+            [cosmul_scores(block, weights, terms) for _, block in float32_blocks(points)]
+        )
         allowed = ~np.isin(labels, np.fromiter(excluded, dtype=np.int64, count=len(excluded)))
         best = top_k(scores, k, allowed)
         return self._neighbors(scores[best], labels[best], set(), k, with_vectors, with_payloads)

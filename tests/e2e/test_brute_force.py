@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from semspace.client import Client
+from semspace.server import index as index_module
 
 
 def brute_force(
@@ -76,10 +77,36 @@ def test_arithmetic_3cosmul_equals_the_levy_goldberg_formula(client: Client) -> 
     result = client.arithmetic(
         "cm", positive=["p10", "p11"], negative=["p12"], k=5, method="3cosmul"
     )
+    objective = levy_goldberg_p10_p11_minus_p12(points)
+    expected = [ids[r] for r in np.argsort(-objective)[:5]]
+    assert result.neighbors.ids == expected
+    np.testing.assert_allclose(result.neighbors.scores, np.sort(objective)[::-1][:5], rtol=1e-4)
+
+
+def levy_goldberg_p10_p11_minus_p12(points: np.ndarray) -> np.ndarray:
+    """3CosMul of every point for p10 + p11 - p12, the three terms themselves ruled out."""
     unit = points / np.linalg.norm(points, axis=1, keepdims=True)
     s = (1 + unit @ unit[[10, 11, 12]].T) / 2
     objective = s[:, 0] * s[:, 1] / (s[:, 2] + 1e-3)
     objective[[10, 11, 12]] = -np.inf
-    expected = [ids[r] for r in np.argsort(-objective)[:5]]
-    assert result.neighbors.ids == expected
+    return objective
+
+
+def test_3cosmul_over_float16_storage_scans_blocks_like_one_pass(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Blocks of 64 rows over 200 points (the last of 8): the scores are the formula's over the
+    # float16 vectors the space holds, as if they were widened all at once.
+    monkeypatch.setattr(index_module, "EXACT_BLOCK_ROWS", 64)
+    rng = np.random.default_rng(6)
+    ids = [f"p{i}" for i in range(200)]
+    client.create_space("half", 6, "cosine", index="hnsw", index_params={"vector_bits": 16})
+    client.upsert("half", ids, rng.normal(size=(200, 6)).astype(np.float32))
+    held = client.get("half", ids).vectors.astype(np.float64)
+
+    result = client.arithmetic(
+        "half", positive=["p10", "p11"], negative=["p12"], k=5, method="3cosmul"
+    )
+    objective = levy_goldberg_p10_p11_minus_p12(held)
+    assert result.neighbors.ids == [ids[r] for r in np.argsort(-objective)[:5]]
     np.testing.assert_allclose(result.neighbors.scores, np.sort(objective)[::-1][:5], rtol=1e-4)

@@ -293,19 +293,31 @@ class Space:
         for job in jobs:
             answers.append(
                 [
-                    self._neighbors(
-                        scores[row + i],
-                        labels[row + i],
-                        skip,
-                        job.k,
-                        job.with_vectors,
-                        job.with_payloads,
-                    )
+                    self._answer(matrix[row + i], scores[row + i], labels[row + i], skip, job)
                     for i, skip in enumerate(job.excluded)
                 ]
             )
             row += len(job.excluded)
         return answers
+
+    def _answer(
+        self,
+        query: np.ndarray,
+        scores: np.ndarray,
+        labels: np.ndarray,
+        skip: set[int],
+        job: SearchJob,
+    ) -> Neighbors:
+        """The index's answer to one query, or, when it found fewer than k of the points there
+        are (an HNSW walk stranded among deleted rows, IVF probes holding under k points), the
+        query searched again as a filtered search is: never fewer than k when k exist."""
+        found = self._neighbors(scores, labels, skip, job.k, job.with_vectors, job.with_payloads)
+        if len(found.ids) >= min(job.k, self.count - len(skip)):
+            return found
+        allowed = self.index.live.mask.copy()
+        allowed[list(skip)] = False
+        scores, labels = self._search_within(query[None, :], allowed, job.k, job.knobs, False)
+        return self._neighbors(scores, labels, set(), job.k, job.with_vectors, job.with_payloads)
 
     def _search_within(
         self, query: np.ndarray, allowed: np.ndarray, k: int, knobs: SearchKnobs, exact: bool

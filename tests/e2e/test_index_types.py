@@ -124,6 +124,33 @@ def test_dead_rows_are_compacted(client: Client, setup: str) -> None:
     assert client.get("s", ids[1200:1205]).ids == ids[1200:1205]
 
 
+@pytest.mark.parametrize(
+    ("kind", "params", "points", "deleted", "k"),
+    [
+        # 990 dead rows stay (a rebuild waits for more than 1,024): the graph walk meets
+        # almost only dead rows and finds 1-3 of the 10 live points.
+        ("hnsw", {"m": 8}, 1000, 990, 50),
+        # One probed list holds a few hundred of the 3,000 points.
+        ("ivf_flat", {"nlist": 16, "nprobe": 1}, N, 0, 1000),
+    ],
+)
+def test_search_answers_k_when_the_index_finds_fewer(
+    client: Client, kind: str, params: dict, points: int, deleted: int, k: int
+) -> None:
+    data = clustered(points, seed=9)
+    ids = [f"p{i}" for i in range(points)]
+    client.create_space("s", DIM, "l2", index=kind, index_params=params)
+    client.upsert("s", ids, data)
+    if deleted:
+        client.delete("s", ids[:deleted])
+    assert client.get_space("s").index_info.tombstones == deleted
+    queries = clustered(10, seed=10)
+    truth = exact_ids(data[deleted:], ids[deleted:], queries, "l2", k)
+    for found, want in zip(client.search_batch("s", queries, k), truth, strict=True):
+        assert len(found.ids) == min(k, points - deleted)
+        assert set(found.ids) == set(want)
+
+
 def test_index_survives_restart(start_server: Callable[..., SemspaceServer]) -> None:
     server = start_server()
     data = clustered(N, seed=5)

@@ -383,9 +383,8 @@ class Space:
                 return self._cosmul(w, terms, excluded, k, with_vectors, with_payloads), query
             if self.manifest.metric is Metric.COSINE:
                 query = self._prepare(query, "terms (weighted sum)")[0]
-            scores, labels = self.index.search(query[None, :], k + len(excluded))
-            hits = self._neighbors(scores[0], labels[0], excluded, k, with_vectors, with_payloads)
-            return hits, query
+            job = SearchJob(query[None, :], [excluded], k, with_vectors, with_payloads, NO_KNOBS)
+            return self._run_searches([job])[0][0], query
 
     def _cosmul(
         self,

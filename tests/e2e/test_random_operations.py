@@ -269,6 +269,20 @@ class Run:
         allowed = self.model.matching(where) - set(excluded) - {query_id}
         check_answer(self.model, found, query, k, allowed, scan or self.kind == "flat")
 
+    def arithmetic(self) -> None:
+        """3CosAdd: the nearest points to a + b - c, the three inputs left out."""
+        live = list(self.model.vectors)
+        if len(live) < 3:
+            return
+        a, b, c = self.rng.sample(live, 3)
+        k = self.rng.choice([1, 10, 50])
+        found = self.client.arithmetic(
+            "s", [a, b], [c], k, with_vectors=True, with_payloads=True
+        ).neighbors
+        query = self.model.vectors[a] + self.model.vectors[b] - self.model.vectors[c]
+        allowed = set(live) - {a, b, c}
+        check_answer(self.model, found, query, k, allowed, self.kind == "flat")
+
     def get(self) -> None:
         live = list(self.model.vectors)
         if not live:
@@ -309,6 +323,7 @@ def test_random_operations_agree_with_the_model(
         run.upsert: 30,
         run.delete: 10,
         run.search: 35,
+        run.arithmetic: 5,
         run.get: 6,
         run.scroll: 6,
         run.count: 3,

@@ -40,10 +40,13 @@ from semspace.vectors import VectorError, as_matrix, check_finite, unit_rows
 
 @dataclass(frozen=True)
 class SearchJob:
-    """An unfiltered search with its queries resolved: per query, the rows it must skip."""
+    """A search with its queries resolved: per query, the ids it must skip and their rows as of
+    row layout `layout` (a write that moves rows before the job runs makes those stale)."""
 
     matrix: np.ndarray
+    skip_ids: list[tuple[str, ...]]
     excluded: list[set[int]]
+    layout: int
     k: int
     with_vectors: bool
     with_payloads: bool
@@ -74,6 +77,9 @@ class Space:
         self._payloads = TextColumn()
         self.payload_index = PayloadIndex(manifest.name)
         self._recall: tuple[int, float] | None = None
+        # One more at every write that gives points new rows (replacing them, or a rebuild's
+        # renumbering): rows a search resolved under an older layout must be looked up again.
+        self._layout = 0
         # Set by the registry: 1 at first load, one more at each reload that swaps it in.
         self.version = 1
 
@@ -189,6 +195,7 @@ class Space:
         payloads: Sequence[str],
     ) -> None:
         """Writes the points; `existing` holds each id's current row (-1: new)."""
+        self._layout += 1
         self._remove_rows(existing[existing >= 0])
         rows = self._ids.append(ids)
         with write_threads(len(rows), self.write_threads):
@@ -251,7 +258,7 @@ class Space:
             if where is not None:
                 matching &= self.payload_index.mask(where, len(matching))
             answers = []
-            for query, skip in zip(job.matrix, job.excluded, strict=True):
+            for query, skip in zip(job.matrix, self._current_skips(job), strict=True):
                 allowed = matching.copy()
                 allowed[list(skip)] = False
                 scores, labels = self._search_within(query[None, :], allowed, k, knobs, exact)
@@ -271,14 +278,19 @@ class Space:
         with_payloads: bool = False,
         knobs: SearchKnobs = NO_KNOBS,
     ) -> SearchJob:
-        """An unfiltered search resolved to vectors, to run later with others (micro-batching)."""
-        with self.lock.read():
-            matrix, query_rows = self._resolve(queries, "queries")
-            excluded = self._rows_present(exclude_ids)
-        per_query = [
-            excluded if row is None or include_query_ids else excluded | {row} for row in query_rows
+        """A search resolved to vectors, to run later (with others: micro-batching). Each query
+        given by id skips that point unless include_query_ids."""
+        skip_ids = [
+            (*exclude_ids, query)
+            if isinstance(query, str) and not include_query_ids
+            else tuple(exclude_ids)
+            for query in queries
         ]
-        return SearchJob(matrix, per_query, k, with_vectors, with_payloads, knobs)
+        with self.lock.read():
+            matrix = self._resolve(queries, "queries")
+            excluded = self._rows_to_skip(skip_ids)
+            layout = self._layout
+        return SearchJob(matrix, skip_ids, excluded, layout, k, with_vectors, with_payloads, knobs)
 
     def run_searches(self, jobs: Sequence[SearchJob]) -> list[list[Neighbors]]:
         """Planned searches with the same knobs, answered by one index call."""
@@ -287,18 +299,33 @@ class Space:
 
     def _run_searches(self, jobs: Sequence[SearchJob]) -> list[list[Neighbors]]:
         matrix = np.concatenate([job.matrix for job in jobs])
-        fetch = max(job.k + max(len(rows) for rows in job.excluded) for job in jobs)
+        skips = [self._current_skips(job) for job in jobs]
+        fetch = max(job.k + max(map(len, rows)) for job, rows in zip(jobs, skips, strict=True))
         scores, labels = self.index.search(matrix, fetch, jobs[0].knobs)
         answers, row = [], 0
-        for job in jobs:
+        for job, rows in zip(jobs, skips, strict=True):
             answers.append(
                 [
                     self._answer(matrix[row + i], scores[row + i], labels[row + i], skip, job)
-                    for i, skip in enumerate(job.excluded)
+                    for i, skip in enumerate(rows)
                 ]
             )
-            row += len(job.excluded)
+            row += len(rows)
         return answers
+
+    def _current_skips(self, job: SearchJob) -> list[set[int]]:
+        """The rows each query of `job` skips, looked up again if a write has moved rows since
+        it was planned. The caller holds the read lock."""
+        if job.layout == self._layout:
+            return job.excluded
+        return self._rows_to_skip(job.skip_ids)
+
+    def _rows_to_skip(self, skip_ids: Sequence[tuple[str, ...]]) -> list[set[int]]:
+        """Per query, the rows of those ids it skips that are in the space: one lookup for all
+        queries, which mostly name the same ids."""
+        named = list(dict.fromkeys(i for ids in skip_ids for i in ids))
+        row_of = dict(zip(named, self._ids.rows_of(named).tolist(), strict=True))
+        return [{row_of[i] for i in ids if row_of[i] >= 0} for ids in skip_ids]
 
     def _answer(
         self,
@@ -374,16 +401,25 @@ class Space:
         if method is Method.COS_MUL and not (w > 0).any():
             raise InvalidArgument("terms: 3CosMul needs at least one term with a positive weight")
         with self.lock.read():
-            terms, term_rows = self._resolve(targets, "terms")
-            excluded = self._rows_present(exclude_ids)
-            if not include_inputs:
-                excluded |= {row for row in term_rows if row is not None}
+            terms = self._resolve(targets, "terms")
+            inputs = () if include_inputs else (t for t in targets if isinstance(t, str))
+            skip_ids = (*exclude_ids, *inputs)
+            excluded = self._rows_present(skip_ids)
             query = weighted_sum(w, terms)
             if method is Method.COS_MUL:
                 return self._cosmul(w, terms, excluded, k, with_vectors, with_payloads), query
             if self.manifest.metric is Metric.COSINE:
                 query = self._prepare(query, "terms (weighted sum)")[0]
-            job = SearchJob(query[None, :], [excluded], k, with_vectors, with_payloads, NO_KNOBS)
+            job = SearchJob(
+                query[None, :],
+                [skip_ids],
+                [excluded],
+                self._layout,
+                k,
+                with_vectors,
+                with_payloads,
+                NO_KNOBS,
+            )
             return self._run_searches([job])[0][0], query
 
     def _cosmul(
@@ -428,7 +464,7 @@ class Space:
     def resolve(self, targets: Sequence[Target], field: str) -> np.ndarray:
         """Vectors of ids, vectors and raw inputs alike, as the space stores them."""
         with self.lock.read():
-            return self._resolve(targets, field)[0]
+            return self._resolve(targets, field)
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -470,17 +506,13 @@ class Space:
         rows = self._ids.rows_of(ids)
         return set(rows[rows >= 0].tolist())
 
-    def _resolve(
-        self, targets: Sequence[Target], field: str
-    ) -> tuple[np.ndarray, list[int | None]]:
-        """Vectors of id and vector targets alike, and each id target's row (None for vectors)."""
+    def _resolve(self, targets: Sequence[Target], field: str) -> np.ndarray:
+        """Vectors of id and vector targets alike."""
         matrix = np.empty((len(targets), self.manifest.dim), dtype=np.float32)
-        rows: list[int | None] = []
         for position, target in enumerate(targets):
             if isinstance(target, str):
                 row = self._row_of(target, f"{field}[{position}].id")
                 matrix[position] = self.index.reconstruct(np.array([row]))[0]
-                rows.append(row)
                 continue
             if isinstance(target, Text):
                 name = f"{field}[{position}].text"
@@ -491,8 +523,7 @@ class Space:
             else:
                 name, vector = f"{field}[{position}].vector", target
             matrix[position] = self._prepare(vector, name)[0]
-            rows.append(None)
-        return matrix, rows
+        return matrix
 
     def _neighbors(
         self,

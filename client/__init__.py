@@ -2,6 +2,7 @@
 
 from semspace.client.aio import AsyncClient
 from semspace.client.errors import (
+    AbortedError,
     AlreadyExistsError,
     AuthError,
     FailedPreconditionError,
@@ -32,6 +33,7 @@ from semspace.client.types import (
 )
 
 __all__ = [
+    "AbortedError",
     "AlreadyExistsError",
     "ArithmeticResult",
     "AsyncClient",

@@ -48,6 +48,13 @@ class FailedPreconditionError(SemspaceError):
     code = "FAILED_PRECONDITION"
 
 
+class AbortedError(SemspaceError):
+    """A concurrent change on the server made the call meaningless, e.g. a scroll cursor from
+    before a restart: start the operation again from its beginning."""
+
+    code = "ABORTED"
+
+
 class UnimplementedError(SemspaceError):
     code = "UNIMPLEMENTED"
 
@@ -67,6 +74,7 @@ _BY_CODE: dict[grpc.StatusCode, type[SemspaceError]] = {
     grpc.StatusCode.ALREADY_EXISTS: AlreadyExistsError,
     grpc.StatusCode.RESOURCE_EXHAUSTED: ResourceExhaustedError,
     grpc.StatusCode.FAILED_PRECONDITION: FailedPreconditionError,
+    grpc.StatusCode.ABORTED: AbortedError,
     grpc.StatusCode.UNIMPLEMENTED: UnimplementedError,
     grpc.StatusCode.UNAUTHENTICATED: AuthError,
     grpc.StatusCode.PERMISSION_DENIED: AuthError,

@@ -36,6 +36,12 @@ class FailedPrecondition(SemspaceError):
     code = grpc.StatusCode.FAILED_PRECONDITION
 
 
+class Aborted(SemspaceError):
+    """A concurrent change made the request meaningless (a stale scroll cursor): start over."""
+
+    code = grpc.StatusCode.ABORTED
+
+
 class ResourceExhausted(SemspaceError):
     code = grpc.StatusCode.RESOURCE_EXHAUSTED
 

@@ -12,6 +12,7 @@ from semspace.server.memory import release_free_memory
 from semspace.server.metrics import observe_batch_size
 from semspace.server.model_servicer import ModelRpcs, embed_images_together
 from semspace.server.registry import SpaceRegistry
+from semspace.server.scroll_cursor import parse_cursor
 from semspace.server.search_convert import filter_from_pb, index_config_from_pb, knobs_from_pb
 from semspace.server.settings import ServerSettings
 from semspace.server.space import SearchJob, Space
@@ -24,7 +25,6 @@ from semspace.server.validation import (
     check_k,
     check_space_name,
     check_weight,
-    parse_cursor,
 )
 from semspace.v1 import semspace_pb2 as pb
 from semspace.v1 import semspace_pb2_grpc as pb_grpc
@@ -159,7 +159,7 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
             if request.with_vectors
             else None,
             payloads_json=page.payloads if request.with_payloads else [],
-            next_cursor="" if page.next_row is None else str(page.next_row),
+            next_cursor="" if page.next_cursor is None else str(page.next_cursor),
         )
 
     @maps_errors

@@ -33,6 +33,7 @@ from semspace.server.indexes import build_index, measure_recall
 from semspace.server.journal import USER_KIND, Journal
 from semspace.server.models import SpaceModel
 from semspace.server.rwlock import ReadWriteLock
+from semspace.server.scroll_cursor import RowHistory, ScrollCursor
 from semspace.server.space_types import Neighbors, Page, Pixels, Target, Text
 from semspace.server.wal import WalRecord
 from semspace.vectors import VectorError, as_matrix, check_finite, unit_rows
@@ -80,6 +81,7 @@ class Space:
         # One more at every write that gives points new rows (replacing them, or a rebuild's
         # renumbering): rows a search resolved under an older layout must be looked up again.
         self._layout = 0
+        self._row_history = RowHistory(manifest.name)
         # Set by the registry: 1 at first load, one more at each reload that swaps it in.
         self.version = 1
 
@@ -215,6 +217,7 @@ class Space:
         """A fresh index of the live points, renumbered: drops the dead rows. The caller holds
         the write lock."""
         ids, vectors, payloads = self.live_rows()
+        self._row_history.rebuilding(self.index.live.mask)
         self.index = build_index(self.index.config, self.manifest.dim, self.manifest.metric)
         self._ids, self._payloads = IdMap(), TextColumn()
         self.payload_index = PayloadIndex(self.name)
@@ -365,10 +368,17 @@ class Space:
         return scores[0], labels[0]
 
     def scroll(
-        self, start: int, limit: int, *, where: Condition | None = None, with_vectors: bool
+        self,
+        cursor: ScrollCursor | None,
+        limit: int,
+        *,
+        where: Condition | None = None,
+        with_vectors: bool,
     ) -> Page:
-        """Up to `limit` live points from row `start` on, in row order, matching `where`."""
+        """Up to `limit` live points matching `where`, in row order from the cursor on (from the
+        first row without one)."""
         with self.lock.read():
+            start = 0 if cursor is None else self._row_history.row(cursor)
             live = self.index.live.mask
             matching = live[start:]
             if where is not None:
@@ -381,7 +391,7 @@ class Space:
                 if with_vectors
                 else np.empty((0, self.manifest.dim), dtype=np.float32),
                 payloads=self._payloads.take(page),
-                next_row=int(page[-1]) + 1 if more else None,
+                next_cursor=self._row_history.cursor(int(page[-1]) + 1) if more else None,
             )
 
     def arithmetic(

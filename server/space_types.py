@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from semspace.server.scroll_cursor import ScrollCursor
+
 
 @dataclass(frozen=True)
 class Text:
@@ -35,9 +37,9 @@ class Neighbors:
 
 @dataclass(frozen=True)
 class Page:
-    """One page of a scroll; `next_row` is where the next page starts (None: the end)."""
+    """One page of a scroll; `next_cursor` is where the next page starts (None: the end)."""
 
     ids: list[str]
     vectors: np.ndarray
     payloads: list[str]
-    next_row: int | None
+    next_cursor: ScrollCursor | None

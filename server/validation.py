@@ -109,14 +109,3 @@ def check_weight(weight: float, field: str) -> float:
     if not math.isfinite(weight):
         raise InvalidArgument(f"{field}: weight must be finite, got {weight}")
     return weight or 1.0
-
-
-def parse_cursor(cursor: str, field: str = "cursor") -> int:
-    """A scroll cursor: empty for the start, else the one a previous page answered."""
-    if not cursor:
-        return 0
-    if not cursor.isdigit() or len(cursor) > 18:
-        raise InvalidArgument(
-            f"{field}: '{cursor[:40]}' is not a cursor this server gave; pass next_cursor as is"
-        )
-    return int(cursor)

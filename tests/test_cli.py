@@ -106,7 +106,9 @@ def test_index_filter_scroll_and_reload_commands(capsys, server, tmp_path) -> No
     assert code == 2 and "params.nprobe" in err
     code, out, _ = run(capsys, server, "scroll", "h", "--limit", "3", "--json")
     page = json.loads(out)
-    assert page["ids"] == ["0", "1", "2"] and page["next_cursor"] == "3"
+    assert page["ids"] == ["0", "1", "2"]
+    code, out, _ = run(capsys, server, "scroll", "h", "--cursor", page["next_cursor"], "--json")
+    assert json.loads(out)["ids"] == ["3"] and json.loads(out)["next_cursor"] is None
     code, out, _ = run(capsys, server, "reload", "--json")
     assert code == 0 and json.loads(out) == [
         {"space": "h", "action": "skipped", "version": 1, "detail": "user spaces are always live"}

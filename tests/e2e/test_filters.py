@@ -3,10 +3,13 @@ down to filters that match a handful of points; scroll pages; filter mistakes na
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
-from semspace.client import Client, InvalidArgumentError
+from semspace.client import AbortedError, Client, InvalidArgumentError
+from semspace.server.app import SemspaceServer
 
 DIM = 16
 N = 4000
@@ -160,3 +163,44 @@ def test_bad_cursor_is_named(client: Client) -> None:
     client.create_space("s", DIM)
     with pytest.raises(InvalidArgumentError, match="cursor"):
         client.scroll("s", "not-a-cursor")
+
+
+def test_scroll_across_rebuilds_reads_every_untouched_point_once(client: Client) -> None:
+    n = 6000
+    ids = [f"p{i}" for i in range(n)]
+    client.create_space("s", DIM)
+    client.upsert("s", ids, np.random.default_rng(0).normal(size=(n, DIM)))
+    seen, cursor = [], None
+
+    def read_page() -> None:
+        nonlocal cursor
+        page = client.scroll("s", cursor, limit=1000)
+        seen.extend(page.ids)
+        cursor = page.next_cursor
+
+    read_page()
+    # Deletes that leave more dead rows than live ones rebuild the space, renumbering its rows.
+    client.delete("s", ids[500:3600])
+    read_page()
+    client.delete("s", ids[3600:5100])
+    assert client.get_space("s").index_info.tombstones == 0
+    while cursor is not None:
+        read_page()
+    assert len(seen) == len(set(seen))
+    assert set(ids[:500] + ids[5100:]) <= set(seen)
+
+
+def test_scroll_cursor_from_before_a_restart_is_refused(
+    start_server: Callable[..., SemspaceServer],
+) -> None:
+    server = start_server()
+    with Client(server.address) as client:
+        client.create_space("s", DIM)
+        client.upsert("s", ["a", "b"], np.ones((2, DIM)))
+        cursor = client.scroll("s", limit=1).next_cursor
+    server.stop(0)
+    with (
+        Client(start_server().address) as client,
+        pytest.raises(AbortedError, match=r"cursor: .*start the scroll again"),
+    ):
+        client.scroll("s", cursor)

@@ -201,7 +201,7 @@ class Run:
         self.server.stop(0)
         self.client = self.connect()
 
-    def upsert(self) -> None:
+    def upsert(self) -> set[str]:
         live = list(self.model.vectors)
         size = self.rng.choice([1, 10, 40, 200])
         ids = list(
@@ -219,12 +219,13 @@ class Run:
             self.model.payloads[point_id] = payload
         assert (result.inserted, result.updated) == (inserted, len(ids) - inserted)
         assert result.count == len(self.model.vectors)
+        return set(ids)
 
     def new_id(self) -> str:
         self.next_id += 1
         return f"p{self.next_id}"
 
-    def delete(self) -> None:
+    def delete(self) -> set[str]:
         live = list(self.model.vectors)
         if len(live) > 50 and self.rng.random() < 0.3:
             ids = self.rng.sample(live, len(live) // 2)  # dead rows pile up: rebuilds
@@ -236,6 +237,7 @@ class Run:
         assert result.missing_ids == [i for i in ids if i not in self.model.vectors]
         for point_id in gone:
             del self.model.vectors[point_id], self.model.payloads[point_id]
+        return set(gone)
 
     def search(self) -> None:
         live = list(self.model.vectors)
@@ -296,8 +298,10 @@ class Run:
             self.client.get("s", [*ids, "missing"])
 
     def scroll(self) -> None:
+        """Every page of a scroll, with writes between some pages: each point no write touched
+        comes exactly once; a touched one may come again or not at all."""
         where = random_filter(self.rng) if self.rng.random() < 0.5 else None
-        limit, cursor, seen = self.rng.choice([1, 7, 100]), None, []
+        limit, cursor, seen, touched = self.rng.choice([5, 50, 200]), None, [], set()
         try:
             while True:
                 page = self.client.scroll("s", cursor, limit, where=where)
@@ -305,10 +309,14 @@ class Run:
                 if page.next_cursor is None:
                     break
                 cursor = page.next_cursor
+                if self.rng.random() < 0.1:
+                    touched |= self.rng.choice([self.upsert, self.delete])()
         except InvalidArgumentError:
             assert where is not None and fields_of(where) - self.model.live_fields()
             return
-        assert len(seen) == len(set(seen)) and set(seen) == self.model.matching(where)
+        untouched = [i for i in seen if i not in touched]
+        assert len(untouched) == len(set(untouched))
+        assert set(untouched) == self.model.matching(where) - touched
 
     def count(self) -> None:
         assert self.client.get_space("s").count == len(self.model.vectors)

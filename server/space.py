@@ -41,8 +41,8 @@ from semspace.vectors import VectorError, as_matrix, check_finite, unit_rows
 
 @dataclass(frozen=True)
 class SearchJob:
-    """A search with its queries resolved: per query, the ids it must skip and their rows as of
-    row layout `layout` (a write that moves rows before the job runs makes those stale)."""
+    """A search with its queries resolved: per query, the ids it must skip and their live rows
+    as of row layout `layout` (a write before the job runs makes those stale)."""
 
     matrix: np.ndarray
     skip_ids: list[tuple[str, ...]]
@@ -78,8 +78,9 @@ class Space:
         self._payloads = TextColumn()
         self.payload_index = PayloadIndex(manifest.name)
         self._recall: tuple[int, float] | None = None
-        # One more at every write that gives points new rows (replacing them, or a rebuild's
-        # renumbering): rows a search resolved under an older layout must be looked up again.
+        # One more at every write: rows a search resolved under an older layout must be looked
+        # up again (a replaced point has a new row, a rebuild renumbers all, a deleted one has
+        # none).
         self._layout = 0
         self._row_history = RowHistory(manifest.name)
         # Set by the registry: 1 at first load, one more at each reload that swaps it in.
@@ -197,7 +198,6 @@ class Space:
         payloads: Sequence[str],
     ) -> None:
         """Writes the points; `existing` holds each id's current row (-1: new)."""
-        self._layout += 1
         self._remove_rows(existing[existing >= 0])
         rows = self._ids.append(ids)
         with write_threads(len(rows), self.write_threads):
@@ -210,6 +210,8 @@ class Space:
         self._remove_rows(rows[rows >= 0])
 
     def _remove_rows(self, rows: np.ndarray) -> None:
+        """Every write starts here, even one that removes no row."""
+        self._layout += 1
         self.index.remove(rows)
         self._ids.remove_rows(rows)
 
@@ -317,8 +319,8 @@ class Space:
         return answers
 
     def _current_skips(self, job: SearchJob) -> list[set[int]]:
-        """The rows each query of `job` skips, looked up again if a write has moved rows since
-        it was planned. The caller holds the read lock."""
+        """The live rows each query of `job` skips, looked up again if a write came since it was
+        planned. The caller holds the read lock."""
         if job.layout == self._layout:
             return job.excluded
         return self._rows_to_skip(job.skip_ids)

@@ -292,8 +292,8 @@ class Space:
             for query in queries
         ]
         with self.lock.read():
-            matrix = self._resolve(queries, "queries")
-            excluded = self._rows_to_skip(skip_ids)
+            matrix, query_rows = self._resolve(queries, "queries")
+            excluded = self._rows_to_skip(skip_ids, query_rows)
             layout = self._layout
         return SearchJob(matrix, skip_ids, excluded, layout, k, with_vectors, with_payloads, knobs)
 
@@ -325,11 +325,14 @@ class Space:
             return job.excluded
         return self._rows_to_skip(job.skip_ids)
 
-    def _rows_to_skip(self, skip_ids: Sequence[tuple[str, ...]]) -> list[set[int]]:
+    def _rows_to_skip(
+        self, skip_ids: Sequence[tuple[str, ...]], known: dict[str, int] | None = None
+    ) -> list[set[int]]:
         """Per query, the rows of those ids it skips that are in the space: one lookup for all
-        queries, which mostly name the same ids."""
-        named = list(dict.fromkeys(i for ids in skip_ids for i in ids))
-        row_of = dict(zip(named, self._ids.rows_of(named).tolist(), strict=True))
+        queries (they mostly name the same ids), none for the rows `known` already."""
+        row_of = dict(known or {})
+        named = list(dict.fromkeys(i for ids in skip_ids for i in ids if i not in row_of))
+        row_of.update(zip(named, self._ids.rows_of(named).tolist(), strict=True))
         return [{row_of[i] for i in ids if row_of[i] >= 0} for ids in skip_ids]
 
     def _answer(
@@ -413,10 +416,9 @@ class Space:
         if method is Method.COS_MUL and not (w > 0).any():
             raise InvalidArgument("terms: 3CosMul needs at least one term with a positive weight")
         with self.lock.read():
-            terms = self._resolve(targets, "terms")
-            inputs = () if include_inputs else (t for t in targets if isinstance(t, str))
-            skip_ids = (*exclude_ids, *inputs)
-            excluded = self._rows_present(skip_ids)
+            terms, input_rows = self._resolve(targets, "terms")
+            skip_ids = (*exclude_ids, *(() if include_inputs else input_rows))
+            (excluded,) = self._rows_to_skip([skip_ids], input_rows)
             query = weighted_sum(w, terms)
             if method is Method.COS_MUL:
                 return self._cosmul(w, terms, excluded, k, with_vectors, with_payloads), query
@@ -476,7 +478,7 @@ class Space:
     def resolve(self, targets: Sequence[Target], field: str) -> np.ndarray:
         """Vectors of ids, vectors and raw inputs alike, as the space stores them."""
         with self.lock.read():
-            return self._resolve(targets, field)
+            return self._resolve(targets, field)[0]
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -514,17 +516,14 @@ class Space:
             f"{field}: id '{point_id}' is not in space '{self.name}' ({self.count:,} points)"
         )
 
-    def _rows_present(self, ids: Sequence[str]) -> set[int]:
-        rows = self._ids.rows_of(ids)
-        return set(rows[rows >= 0].tolist())
-
-    def _resolve(self, targets: Sequence[Target], field: str) -> np.ndarray:
-        """Vectors of id and vector targets alike."""
+    def _resolve(self, targets: Sequence[Target], field: str) -> tuple[np.ndarray, dict[str, int]]:
+        """Vectors of id and vector targets alike, and the rows of the ids."""
         matrix = np.empty((len(targets), self.manifest.dim), dtype=np.float32)
+        rows: dict[str, int] = {}
         for position, target in enumerate(targets):
             if isinstance(target, str):
-                row = self._row_of(target, f"{field}[{position}].id")
-                matrix[position] = self.index.reconstruct(np.array([row]))[0]
+                rows[target] = self._row_of(target, f"{field}[{position}].id")
+                matrix[position] = self.index.reconstruct(np.array([rows[target]]))[0]
                 continue
             if isinstance(target, Text):
                 name = f"{field}[{position}].text"
@@ -535,7 +534,7 @@ class Space:
             else:
                 name, vector = f"{field}[{position}].vector", target
             matrix[position] = self._prepare(vector, name)[0]
-        return matrix
+        return matrix, rows
 
     def _neighbors(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -55,3 +56,78 @@ def test_concurrent_searches_upserts_and_deletes_lose_nothing(server, kind: str)
         stored = client.scroll("busy", limit=1000)
         expected = {f"w{w}-{b}-{i}" for w in range(3) for b in range(20) for i in range(1, 12)}
         assert set(stored.ids) == expected | {"seed"}
+
+
+class OwnPoints:
+    """One client's points in a shared space (payload owner = the client's number), written and
+    checked by that client alone while others replace, delete and rebuild around them."""
+
+    def __init__(self, client: Client, owner: int) -> None:
+        self.client, self.owner = client, owner
+        self.rng = random.Random(owner)
+        self.numbers = np.random.default_rng(owner)
+        self.vectors: dict[str, np.ndarray] = {}
+
+    def upsert(self) -> None:
+        size = self.rng.choice([1, 20, 150])
+        ids = list(dict.fromkeys(f"o{self.owner}-{self.rng.randint(0, 400)}" for _ in range(size)))
+        vectors = self.numbers.normal(size=(len(ids), 8)).astype(np.float32)
+        self.client.upsert("s", ids, vectors, [{"owner": self.owner}] * len(ids))
+        self.vectors.update(zip(ids, vectors, strict=True))
+
+    def delete(self) -> None:
+        ids = self.rng.sample(list(self.vectors), self.rng.choice([1, len(self.vectors) // 2]))
+        assert self.client.delete("s", ids).deleted == len(ids)
+        for point_id in ids:
+            del self.vectors[point_id]
+
+    def search_own(self) -> None:
+        """Exactly the nearest of its own points, by vector or by one of its ids, with two
+        excluded: the query point and the excluded ones never come back."""
+        query_id = self.rng.choice([None, *self.vectors])
+        query = self.vectors[query_id] if query_id else self.numbers.normal(size=8)
+        excluded = self.rng.sample(list(self.vectors), 2)
+        found = self.client.search(
+            "s",
+            query_id or query,
+            10,
+            where={"owner": self.owner},
+            exclude_ids=excluded,
+            exact=self.rng.random() < 0.5,
+        )
+        candidates = set(self.vectors) - set(excluded) - {query_id}
+        distances = {i: np.linalg.norm(self.vectors[i] - query) for i in candidates}
+        assert set(found.ids) == set(sorted(candidates, key=distances.get)[:10])
+
+    def search_unfiltered_by_id(self) -> None:
+        query_id = self.rng.choice(list(self.vectors))
+        assert query_id not in self.client.search("s", query_id, 5).ids
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+def test_each_client_sees_exactly_its_own_points_while_others_rebuild(server, kind) -> None:
+    """Searches are planned when their call arrives and run with a micro-batch: replacements and
+    rebuilds by other clients in between must not let a query point or an excluded one back in,
+    nor break a filtered search."""
+    with Client(server.address) as setup:
+        setup.create_space("s", 8, "l2", index=kind, index_params=INDEXES[kind])
+
+    def work(owner: int) -> None:
+        with Client(server.address) as client:
+            points = OwnPoints(client, owner)
+            points.upsert()
+            steps = {
+                points.upsert: 35,
+                points.delete: 15,
+                points.search_own: 30,
+                points.search_unfiltered_by_id: 20,
+            }
+            for _ in range(150):
+                step = points.rng.choices(list(steps), list(steps.values()))[0]
+                if len(points.vectors) < 5:
+                    step = points.upsert
+                step()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for future in [pool.submit(work, owner) for owner in range(8)]:
+            future.result()

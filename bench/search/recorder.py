@@ -134,8 +134,9 @@ def environment(load_before: tuple[float, ...], server_env: dict[str, str]) -> d
 
 
 def git_commit(semspace_path: Path) -> str:
-    """HEAD, marked dirty when the working tree differs: the server code measured may be
-    uncommitted. Unknown when semspace is imported from elsewhere than this checkout."""
+    """HEAD, marked dirty when the working tree differs outside bench/results (which this run
+    writes itself): the code measured may be uncommitted. Unknown when semspace is imported
+    from elsewhere than this checkout."""
     if not semspace_path.is_relative_to(REPO):
         return f"unknown: semspace imported from {semspace_path}, not {REPO}"
 
@@ -144,4 +145,5 @@ def git_commit(semspace_path: Path) -> str:
             ["git", "-C", str(REPO), *argv], capture_output=True, text=True, check=False
         ).stdout.strip()
 
-    return git("rev-parse", "--short", "HEAD") + ("-dirty" if git("status", "--porcelain") else "")
+    changed = git("status", "--porcelain", "--", ".", ":!bench/results")
+    return git("rev-parse", "--short", "HEAD") + ("-dirty" if changed else "")

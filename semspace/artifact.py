@@ -75,6 +75,10 @@ class SpaceManifest(BaseModel):
     files: list[FileEntry] = Field(default_factory=list)
     # The index the server builds over the vectors; flat (exact) unless chosen otherwise.
     index: IndexConfig = Field(default_factory=IndexConfig)
+    # Every payload field the space's points have held since it was created, with the kinds of
+    # value ("text", "number", "bool"): filters on other fields are refused as typos, and these
+    # stay valid after the points that held them are gone.
+    payload_fields: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class ArtifactError(Exception):
@@ -163,6 +167,7 @@ class ArtifactWriter:
         description: str = "",
         created: datetime | None = None,
         index: IndexConfig | None = None,
+        payload_fields: dict[str, list[str]] | None = None,
     ) -> Path:
         """Writes rows and manifest, then atomically replaces `<artifacts>/<name>`."""
         write_rows(self.staging, vectors, ids, payloads)
@@ -178,6 +183,7 @@ class ArtifactWriter:
             evaluation=evaluation or {},
             files=list_files(self.staging),
             index=index or IndexConfig(),
+            payload_fields=payload_fields or {},
         )
         write_json_atomic(self.staging / MANIFEST, manifest.model_dump_json(indent=2))
         return self._swap_in()

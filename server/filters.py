@@ -140,6 +140,11 @@ class PayloadIndex:
         """Each field seen and the kinds of value it held."""
         return {path: sorted(kinds) for path, kinds in sorted(self._kinds.items())}
 
+    def remember(self, schema: dict[str, list[str]]) -> None:
+        """Fields (and kinds) that points held before, known to filters though no row has them."""
+        for path, kinds in schema.items():
+            self._kinds.setdefault(path, set()).update(kinds)
+
     def mask(self, condition: Condition, size: int) -> np.ndarray:
         """Rows (of `size`) whose payload satisfies the condition; dead rows are not excluded."""
         if isinstance(condition, Clause):
@@ -147,7 +152,7 @@ class PayloadIndex:
         kinds = self._field_kinds(condition.field, condition.where)
         selected = np.zeros(size, dtype=bool)
         if isinstance(condition, Equals):
-            by_value = self._rows_by_value[condition.field]
+            by_value = self._rows_by_value.get(condition.field, {})
             for value in condition.values:
                 if kind_of(value) not in kinds:
                     raise InvalidArgument(
@@ -164,7 +169,7 @@ class PayloadIndex:
                 f"{condition.where}: a range needs numbers, but field '{condition.field}' holds "
                 f"{'/'.join(sorted(kinds))} values in space '{self.space}'"
             )
-        rows, values = self._numbers[condition.field].as_arrays()
+        rows, values = self._numbers.get(condition.field, _Numbers()).as_arrays()
         keep = np.ones(len(rows), dtype=bool)
         for bound, test in (
             (condition.gt, np.greater),

@@ -65,6 +65,7 @@ def write_snapshot(
             description=manifest.description,
             created=manifest.created,
             index=manifest.index,
+            payload_fields=manifest.payload_fields,
         )
 
 

@@ -155,7 +155,7 @@ class SpaceRegistry:
             replayed += 1
         if replayed:
             # Fold the log into a fresh snapshot so that start-up time stays bounded.
-            write_snapshot(self.root, manifest, *space.live_rows())
+            write_snapshot(self.root, *space.snapshot_rows())
             log.info(
                 "space %s: replayed %d logged writes into a new snapshot", space.name, replayed
             )

@@ -128,6 +128,7 @@ class Space:
         else:
             prepared = self._prepare(vectors, "vectors")
         self._apply_upsert(artifact.ids, prepared, payloads)
+        self.payload_index.remember(artifact.manifest.payload_fields)
 
     def replay(self, record: WalRecord) -> None:
         if record.op == "upsert":
@@ -135,6 +136,12 @@ class Space:
             self._apply_upsert(record.ids, record.vectors, record.payloads)
         else:
             self._apply_delete(record.ids)
+
+    def snapshot_rows(self) -> tuple[SpaceManifest, list[str], np.ndarray, list[str]]:
+        """What a snapshot holds: the manifest, with every payload field seen, and the live
+        rows."""
+        manifest = self.manifest.model_copy(update={"payload_fields": self.payload_index.schema()})
+        return (manifest, *self.live_rows())
 
     def live_rows(self) -> tuple[list[str], np.ndarray, list[str]]:
         """(ids, vectors, payloads) of live points in row order, for snapshots."""
@@ -175,7 +182,7 @@ class Space:
         if self.dead_rows > max(1024, self.count):
             self._rebuild()
         if journal.wants_snapshot:
-            journal.snapshot(self.manifest, *self.live_rows())
+            journal.snapshot(*self.snapshot_rows())
 
     def _require_writable(self) -> Journal:
         if self.journal is None:
@@ -222,7 +229,9 @@ class Space:
         self._row_history.rebuilding(self.index.live.mask)
         self.index = build_index(self.index.config, self.manifest.dim, self.manifest.metric)
         self._ids, self._payloads = IdMap(), TextColumn()
+        fields = self.payload_index.schema()
         self.payload_index = PayloadIndex(self.name)
+        self.payload_index.remember(fields)
         self._apply_upsert(ids, vectors, payloads)
 
     # -- reads ----------------------------------------------------------------------------

@@ -204,3 +204,27 @@ def test_scroll_cursor_from_before_a_restart_is_refused(
         pytest.raises(AbortedError, match=r"cursor: .*start the scroll again"),
     ):
         client.scroll("s", cursor)
+
+
+def test_fields_stay_known_after_their_points_go(
+    start_server: Callable[..., SemspaceServer],
+) -> None:
+    """A filter on a field that only deleted points held matches nothing, and keeps doing so
+    through a rebuild and a restart, rather than turning into an unknown-field error."""
+    server = start_server()
+    n = 3000
+    ids = [f"p{i}" for i in range(n)]
+    payloads = [{"colour": "red"}] * (n - 1) + [{"discount": 5}]
+    where = {"discount": {"gt": 1}}
+    with Client(server.address) as client:
+        client.create_space("s", DIM)
+        client.upsert("s", ids, np.random.default_rng(0).normal(size=(n, DIM)), payloads)
+        client.delete("s", ids[-1:])
+        assert client.search("s", np.ones(DIM), where=where).ids == []
+        client.delete("s", ids[:2000])  # more dead rows than live: rebuilt
+        assert client.get_space("s").index_info.tombstones == 0
+        assert client.search("s", np.ones(DIM), where=where).ids == []
+    server.stop(0)
+    with Client(start_server().address) as client:
+        assert client.search("s", np.ones(DIM), where=where).ids == []
+        assert client.get_space("s").payload_fields == {"colour": ["text"], "discount": ["number"]}

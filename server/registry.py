@@ -239,10 +239,8 @@ class SpaceRegistry:
                     f"'{space.name}@N', or remove {self.root / space.name} and restart"
                 )
             del self._current[space.name], self._versions[space.name]
-        with space.lock.write():
-            assert space.journal is not None
-            space.journal.close()
-            shutil.rmtree(self.root / space.name)
+        space.drop()
+        shutil.rmtree(self.root / space.name)
 
     def close(self) -> None:
         for space in self._current.values():

@@ -83,6 +83,7 @@ class Space:
         # none).
         self._layout = 0
         self._row_history = RowHistory(manifest.name)
+        self._dropped = False
         # Set by the registry: 1 at first load, one more at each reload that swaps it in.
         self.version = 1
 
@@ -157,6 +158,7 @@ class Space:
         if len(prepared) != len(ids):
             raise InvalidArgument(f"vectors: {len(prepared)} rows for {len(ids)} ids")
         with self.lock.write():
+            self._require_not_dropped()
             existing = self._ids.rows_of(ids)
             updated = int((existing >= 0).sum())
             journal.append(WalRecord("upsert", ids, payloads, prepared))
@@ -169,6 +171,7 @@ class Space:
         journal = self._require_writable()
         ids = list(dict.fromkeys(ids))
         with self.lock.write():
+            self._require_not_dropped()
             rows = self._ids.rows_of(ids)
             present = [i for i, row in zip(ids, rows, strict=True) if row >= 0]
             if present:
@@ -177,6 +180,18 @@ class Space:
                 self._snapshot_if_due(journal)
         gone = set(present)
         return len(present), [point_id for point_id in ids if point_id not in gone]
+
+    def drop(self) -> None:
+        """Ends the space's writes as the registry drops it. A write whose call fetched the space
+        before is NOT_FOUND: its log is closed, and its directory may soon hold a new space."""
+        with self.lock.write():
+            self._dropped = True
+            if self.journal is not None:
+                self.journal.close()
+
+    def _require_not_dropped(self) -> None:
+        if self._dropped:
+            raise NotFound(f"space: space '{self.name}' was dropped")
 
     def _snapshot_if_due(self, journal: Journal) -> None:
         if self.dead_rows > max(1024, self.count):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import random
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
 
-from semspace.client import Client
+from semspace.client import Client, NotFoundError
 
 # Small IVF parameters so that the index trains in the middle of the writes.
 INDEXES = {
@@ -131,3 +133,44 @@ def test_each_client_sees_exactly_its_own_points_while_others_rebuild(server, ki
     with ThreadPoolExecutor(max_workers=8) as pool:
         for future in [pool.submit(work, owner) for owner in range(8)]:
             future.result()
+
+
+def test_calls_racing_drop_and_recreate_get_answers_or_not_found(server) -> None:
+    """Writes, searches and scrolls while the space is dropped and created again, over and over:
+    each call answers or is NOT_FOUND; none fails inside the server."""
+    with Client(server.address) as setup:
+        setup.create_space("s", 8, "l2")
+    stop = time.monotonic() + 3
+
+    def call(worker: int) -> set[str]:
+        rng = np.random.default_rng(worker)
+        outcomes = set()
+        with Client(server.address) as client:
+            for i in itertools.count():
+                if time.monotonic() > stop:
+                    return outcomes
+                try:
+                    match i % 4:
+                        case 0:
+                            client.upsert("s", [f"{worker}-{i}"], rng.normal(size=(1, 8)))
+                        case 1:
+                            client.delete("s", [f"{worker}-{i - 1}"])
+                        case 2:
+                            client.search("s", rng.normal(size=8), 5)
+                        case 3:
+                            client.scroll("s", limit=10)
+                    outcomes.add("OK")
+                except NotFoundError:
+                    outcomes.add("NOT_FOUND")
+
+    def drop_and_recreate() -> None:
+        with Client(server.address) as client:
+            while time.monotonic() < stop:
+                client.drop_space("s")
+                client.create_space("s", 8, "l2")
+
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        dropper = pool.submit(drop_and_recreate)
+        outcomes = set().union(*pool.map(call, range(4)))
+        dropper.result()
+    assert outcomes == {"OK", "NOT_FOUND"}

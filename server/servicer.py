@@ -20,6 +20,7 @@ from semspace.server.space_types import Neighbors
 from semspace.server.validation import (
     DEFAULT_PAGE,
     canonical_payloads,
+    check_answer_vectors,
     check_count,
     check_ids,
     check_k,
@@ -104,6 +105,7 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
     def Get(self, request: pb.GetRequest, context: grpc.ServicerContext):
         space = self.registry.get(check_space_name(request.space))
         ids = check_ids(request.ids, "ids", self.limits.max_points, unique=False)
+        check_answer_vectors(len(ids), space.manifest.dim, self.limits.max_message_bytes, "ids")
         vectors, payloads = space.get(ids)
         return pb.GetResponse(
             ids=ids,
@@ -118,6 +120,13 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
             check_count(len(request.queries), "queries", self.limits.max_queries)
             k = check_k(request.k if request.HasField("k") else None, self.limits.max_k)
             dim = space.manifest.dim
+            if request.with_vectors:
+                check_answer_vectors(
+                    len(request.queries) * min(k, space.count),
+                    dim,
+                    self.limits.max_message_bytes,
+                    "queries, k, with_vectors",
+                )
             queries = convert.targets_from_pb(request.queries, dim, "queries")
             knobs = knobs_from_pb(request.params, space)
             options = {
@@ -147,6 +156,13 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
             "limit",
             default=DEFAULT_PAGE,
         )
+        if request.with_vectors:
+            check_answer_vectors(
+                min(limit, space.count),
+                space.manifest.dim,
+                self.limits.max_message_bytes,
+                "limit, with_vectors",
+            )
         page = space.scroll(
             parse_cursor(request.cursor),
             limit,
@@ -180,6 +196,10 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
         k = check_k(request.k if request.HasField("k") else None, self.limits.max_k)
         method = convert.method_from_pb(request.method)
         dim = space.manifest.dim
+        if request.with_vectors:
+            check_answer_vectors(
+                min(k, space.count), dim, self.limits.max_message_bytes, "k, with_vectors"
+            )
         weights = [
             check_weight(t.weight, f"terms[{i}].weight") for i, t in enumerate(request.terms)
         ]

@@ -55,6 +55,19 @@ def check_ids(ids: Sequence[str], field: str, limit: int, *, unique: bool) -> li
     return list(ids)
 
 
+def check_answer_vectors(rows: int, dim: int, limit: int, fields: str) -> None:
+    """Refuses, before any work, a request whose answer would carry `rows` vectors of `dim`
+    floats: more bytes than one message may hold, so it could never be sent (and building it
+    would cost time and memory for nothing)."""
+    size = rows * dim * 4
+    if size > limit:
+        raise ResourceExhausted(
+            f"{fields}: the answer would hold {rows:,} vectors of {dim} floats, {size:,} bytes, "
+            f"over the limit of {limit:,} bytes a message (max_message_bytes); ask for fewer, "
+            "or without vectors"
+        )
+
+
 def check_id(point_id: str, field: str) -> None:
     if not point_id:
         raise InvalidArgument(f"{field}: ids must be non-empty strings")

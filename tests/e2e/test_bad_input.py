@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from semspace.artifact import Metric, Producer, writing_artifact
+from semspace.client import Client, ResourceExhaustedError
 from semspace.server.app import SemspaceServer, create_server
 from semspace.v1 import semspace_pb2 as pb
 from semspace.v1 import semspace_pb2_grpc as pb_grpc
@@ -664,3 +665,32 @@ def test_after_every_bad_request_the_data_is_unchanged_and_answers_are_right(stu
     assert sorted(hits.results[0].ids) == ["b", "c"]
     answer = raw.Get(pb.GetRequest(space="s", ids=["a"], with_payloads=True))
     assert list(answer.payloads_json) == ['{"city":"paris"}']
+
+
+def test_answers_too_large_for_one_message_are_refused_before_any_work(start_server) -> None:
+    """300 vectors of 64 floats are 75 KiB: over a 64 KiB message, so every way of asking for
+    them is RESOURCE_EXHAUSTED naming the fields; without vectors, or fewer, they are answered."""
+    server = start_server(max_message_bytes=64 * 1024)
+    ids = [f"p{i}" for i in range(300)]
+    with Client(server.address) as client:
+        client.create_space("s", 64, "l2")
+        client.upsert("s", ids[:150], np.ones((150, 64)))
+        client.upsert("s", ids[150:], np.ones((150, 64)))
+        query = np.ones(64)
+        refused = {
+            "queries, k, with_vectors": lambda: client.search_batch(
+                "s", [query] * 3, 100, with_vectors=True
+            ),
+            "ids": lambda: client.get("s", ids),
+            "limit, with_vectors": lambda: client.scroll("s", limit=300, with_vectors=True),
+            "k, with_vectors": lambda: client.arithmetic("s", [query], k=300, with_vectors=True),
+        }
+        for fields, ask in refused.items():
+            with pytest.raises(
+                ResourceExhaustedError, match=f"{fields}: .* 76,800 bytes, over the limit of 65,536"
+            ):
+                ask()
+        assert len(client.search_batch("s", [query] * 3, 100)) == 3
+        assert len(client.search_batch("s", [query] * 2, 100, with_vectors=True)) == 2
+        assert len(client.scroll("s", limit=300).ids) == 300
+        assert len(client.arithmetic("s", [query], k=300).neighbors) == 300

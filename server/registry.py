@@ -244,6 +244,4 @@ class SpaceRegistry:
 
     def close(self) -> None:
         for space in self._current.values():
-            if space.journal is not None:
-                with space.lock.write():
-                    space.journal.close()
+            space.close()

@@ -9,6 +9,7 @@ alone, so a search never sees half a write.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NoReturn
@@ -18,7 +19,7 @@ import numpy as np
 from semspace.artifact import Artifact, Metric, SpaceManifest
 from semspace.server.arithmetic import Method, cosmul_scores, top_k, weighted_sum
 from semspace.server.columns import TextColumn
-from semspace.server.errors import FailedPrecondition, InvalidArgument, NotFound
+from semspace.server.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
 from semspace.server.filters import Condition, PayloadIndex
 from semspace.server.id_map import IdMap
 from semspace.server.index import (
@@ -70,6 +71,9 @@ class Space:
         self.journal = journal
         self.model = model or SpaceModel(manifest)
         self.lock = ReadWriteLock()
+        # One write at a time, from its log record to its snapshot: a snapshot then needs only
+        # the read lock, so searches go on while it writes the whole space to disk.
+        self._writes = threading.Lock()
         # Filtered searches matching at most this many points scan them exactly: cheap, and an
         # approximate index with a very selective filter may find fewer than k of them.
         self.exact_scan_points = exact_scan_points
@@ -83,7 +87,7 @@ class Space:
         # none).
         self._layout = 0
         self._row_history = RowHistory(manifest.name)
-        self._dropped = False
+        self._writes_ended: str | None = None
         # Set by the registry: 1 at first load, one more at each reload that swaps it in.
         self.version = 1
 
@@ -157,12 +161,14 @@ class Space:
         prepared = self._prepare(vectors, "vectors")
         if len(prepared) != len(ids):
             raise InvalidArgument(f"vectors: {len(prepared)} rows for {len(ids)} ids")
-        with self.lock.write():
-            self._require_not_dropped()
-            existing = self._ids.rows_of(ids)
-            updated = int((existing >= 0).sum())
-            journal.append(WalRecord("upsert", ids, payloads, prepared))
-            self._replace(existing, ids, prepared, payloads)
+        with self._writes:
+            with self.lock.write():
+                self._require_open()
+                existing = self._ids.rows_of(ids)
+                updated = int((existing >= 0).sum())
+                journal.append(WalRecord("upsert", ids, payloads, prepared))
+                self._replace(existing, ids, prepared, payloads)
+                self._rebuild_if_due()
             self._snapshot_if_due(journal)
         return len(ids) - updated, updated
 
@@ -170,13 +176,16 @@ class Space:
         """(deleted, missing ids); an id named twice is deleted once."""
         journal = self._require_writable()
         ids = list(dict.fromkeys(ids))
-        with self.lock.write():
-            self._require_not_dropped()
-            rows = self._ids.rows_of(ids)
-            present = [i for i, row in zip(ids, rows, strict=True) if row >= 0]
+        with self._writes:
+            with self.lock.write():
+                self._require_open()
+                rows = self._ids.rows_of(ids)
+                present = [i for i, row in zip(ids, rows, strict=True) if row >= 0]
+                if present:
+                    journal.append(WalRecord("delete", present, [], None))
+                    self._remove_rows(rows[rows >= 0])
+                    self._rebuild_if_due()
             if present:
-                journal.append(WalRecord("delete", present, [], None))
-                self._remove_rows(rows[rows >= 0])
                 self._snapshot_if_due(journal)
         gone = set(present)
         return len(present), [point_id for point_id in ids if point_id not in gone]
@@ -184,20 +193,34 @@ class Space:
     def drop(self) -> None:
         """Ends the space's writes as the registry drops it. A write whose call fetched the space
         before is NOT_FOUND: its log is closed, and its directory may soon hold a new space."""
-        with self.lock.write():
-            self._dropped = True
+        self._end_writes(dropped=True)
+
+    def close(self) -> None:
+        """Ends the space's writes as the server stops (after draining its calls)."""
+        self._end_writes(dropped=False)
+
+    def _end_writes(self, *, dropped: bool) -> None:
+        # After the write in progress, its snapshot included.
+        with self._writes, self.lock.write():
+            self._writes_ended = "dropped" if dropped else "stopped"
             if self.journal is not None:
                 self.journal.close()
 
-    def _require_not_dropped(self) -> None:
-        if self._dropped:
+    def _require_open(self) -> None:
+        if self._writes_ended == "dropped":
             raise NotFound(f"space: space '{self.name}' was dropped")
+        if self._writes_ended:
+            raise Unavailable(f"space: the server is stopping; write to '{self.name}' again")
 
-    def _snapshot_if_due(self, journal: Journal) -> None:
+    def _rebuild_if_due(self) -> None:
         if self.dead_rows > max(1024, self.count):
             self._rebuild()
+
+    def _snapshot_if_due(self, journal: Journal) -> None:
+        """Under the write gate, so the points cannot change while they are written out."""
         if journal.wants_snapshot:
-            journal.snapshot(*self.snapshot_rows())
+            with self.lock.read():
+                journal.snapshot(*self.snapshot_rows())
 
     def _require_writable(self) -> Journal:
         if self.journal is None:

@@ -81,6 +81,9 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
         self.registry.drop(check_space_name(request.space))
         return pb.DropSpaceResponse()
 
+    def _check_answer_vectors(self, space: Space, rows: int, fields: str) -> None:
+        check_answer_vectors(rows, space.manifest.dim, self.limits.max_message_bytes, fields)
+
     @maps_errors
     def Upsert(self, request: pb.UpsertRequest, context: grpc.ServicerContext):
         space = self.registry.get(check_space_name(request.space))
@@ -105,7 +108,7 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
     def Get(self, request: pb.GetRequest, context: grpc.ServicerContext):
         space = self.registry.get(check_space_name(request.space))
         ids = check_ids(request.ids, "ids", self.limits.max_points, unique=False)
-        check_answer_vectors(len(ids), space.manifest.dim, self.limits.max_message_bytes, "ids")
+        self._check_answer_vectors(space, len(ids), "ids")
         vectors, payloads = space.get(ids)
         return pb.GetResponse(
             ids=ids,
@@ -121,12 +124,8 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
             k = check_k(request.k if request.HasField("k") else None, self.limits.max_k)
             dim = space.manifest.dim
             if request.with_vectors:
-                check_answer_vectors(
-                    len(request.queries) * min(k, space.count),
-                    dim,
-                    self.limits.max_message_bytes,
-                    "queries, k, with_vectors",
-                )
+                rows = len(request.queries) * min(k, space.count)
+                self._check_answer_vectors(space, rows, "queries, k, with_vectors")
             queries = convert.targets_from_pb(request.queries, dim, "queries")
             knobs = knobs_from_pb(request.params, space)
             options = {
@@ -157,12 +156,7 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
             default=DEFAULT_PAGE,
         )
         if request.with_vectors:
-            check_answer_vectors(
-                min(limit, space.count),
-                space.manifest.dim,
-                self.limits.max_message_bytes,
-                "limit, with_vectors",
-            )
+            self._check_answer_vectors(space, min(limit, space.count), "limit, with_vectors")
         page = space.scroll(
             parse_cursor(request.cursor),
             limit,
@@ -197,9 +191,7 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
         method = convert.method_from_pb(request.method)
         dim = space.manifest.dim
         if request.with_vectors:
-            check_answer_vectors(
-                min(k, space.count), dim, self.limits.max_message_bytes, "k, with_vectors"
-            )
+            self._check_answer_vectors(space, min(k, space.count), "k, with_vectors")
         weights = [
             check_weight(t.weight, f"terms[{i}].weight") for i, t in enumerate(request.terms)
         ]

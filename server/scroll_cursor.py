@@ -65,6 +65,10 @@ class RowHistory:
         self._live_before.pop(self.rebuilds - KEPT_REBUILDS, None)
         self.rebuilds += 1
 
+    @property
+    def nbytes(self) -> int:
+        return sum(bits.nbytes for bits in self._live_before.values())
+
     def cursor(self, row: int) -> ScrollCursor:
         return ScrollCursor(self.instance, self.rebuilds, row)
 

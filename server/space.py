@@ -110,12 +110,14 @@ class Space:
 
     @property
     def memory_bytes(self) -> int:
-        """Estimated: the index, ids, payloads and the payload index's rows."""
+        """Estimated: the index, ids, payloads, the payload index's rows and the row numberings
+        kept for scroll cursors."""
         return int(
             self.index.memory_bytes
             + self._ids.nbytes
             + self._payloads.nbytes
             + self.payload_index.nbytes
+            + self._row_history.nbytes
         )
 
     # -- loading --------------------------------------------------------------------------

@@ -42,7 +42,9 @@ def test_cursors_of_another_instance_or_too_old_are_refused() -> None:
     for _ in range(KEPT_REBUILDS):
         history.rebuilding(np.ones(10, dtype=bool))
     assert history.row(old) == 3
+    assert history.nbytes == KEPT_REBUILDS * 2  # 10 bits: 2 bytes a numbering
     history.rebuilding(np.ones(10, dtype=bool))
+    assert history.nbytes == KEPT_REBUILDS * 2
     with pytest.raises(Aborted, match=f"rebuilt more than {KEPT_REBUILDS} times"):
         history.row(old)
     with pytest.raises(Aborted, match="loaded again"):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import grpc
 import numpy as np
+from google.protobuf.message import Message
 
 from semspace.server import convert
 from semspace.server.batcher import MicroBatcher
@@ -20,6 +23,7 @@ from semspace.server.space_types import Neighbors
 from semspace.server.validation import (
     DEFAULT_PAGE,
     canonical_payloads,
+    check_answer_bytes,
     check_answer_vectors,
     check_count,
     check_ids,
@@ -29,6 +33,8 @@ from semspace.server.validation import (
 )
 from semspace.v1 import semspace_pb2 as pb
 from semspace.v1 import semspace_pb2_grpc as pb_grpc
+
+Answer = TypeVar("Answer", bound=Message)
 
 # Writes this large leave megabytes of freed copies behind; a trim took 0.06 ms (measured).
 RELEASE_AFTER_BYTES = 1 << 20
@@ -84,6 +90,13 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
     def _check_answer_vectors(self, space: Space, rows: int, fields: str) -> None:
         check_answer_vectors(rows, space.manifest.dim, self.limits.max_message_bytes, fields)
 
+    def _fitted(self, answer: Answer, with_payloads: bool, fields: str) -> Answer:
+        """`answer`, checked against the message limit when it carries payloads: their size is
+        known only once it is built."""
+        if with_payloads:
+            check_answer_bytes(answer.ByteSize(), self.limits.max_message_bytes, fields)
+        return answer
+
     @maps_errors
     def Upsert(self, request: pb.UpsertRequest, context: grpc.ServicerContext):
         space = self.registry.get(check_space_name(request.space))
@@ -110,11 +123,12 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
         ids = check_ids(request.ids, "ids", self.limits.max_points, unique=False)
         self._check_answer_vectors(space, len(ids), "ids")
         vectors, payloads = space.get(ids)
-        return pb.GetResponse(
+        answer = pb.GetResponse(
             ids=ids,
             vectors=convert.vectors_to_pb(vectors, space.manifest.dim),
             payloads_json=payloads if request.with_payloads else [],
         )
+        return self._fitted(answer, request.with_payloads, "ids, with_payloads")
 
     @maps_errors
     def Search(self, request: pb.SearchRequest, context: grpc.ServicerContext):
@@ -144,7 +158,8 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
                 # Unfiltered searches of the same space and effort share one index call.
                 job = space.plan_search(queries, k, **options)
                 results = self.search_batcher.submit((space, knobs), job)
-        return pb.SearchResponse(results=[convert.neighbors_to_pb(r, dim) for r in results])
+        answer = pb.SearchResponse(results=[convert.neighbors_to_pb(r, dim) for r in results])
+        return self._fitted(answer, request.with_payloads, "queries, k, with_payloads")
 
     @maps_errors
     def Scroll(self, request: pb.ScrollRequest, context: grpc.ServicerContext):
@@ -163,7 +178,7 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
             where=filter_from_pb(request.filter) if request.HasField("filter") else None,
             with_vectors=request.with_vectors,
         )
-        return pb.ScrollResponse(
+        answer = pb.ScrollResponse(
             ids=page.ids,
             vectors=convert.vectors_to_pb(page.vectors, space.manifest.dim)
             if request.with_vectors
@@ -171,6 +186,7 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
             payloads_json=page.payloads if request.with_payloads else [],
             next_cursor="" if page.next_cursor is None else str(page.next_cursor),
         )
+        return self._fitted(answer, request.with_payloads, "limit, with_payloads")
 
     @maps_errors
     def Reload(self, request: pb.ReloadRequest, context: grpc.ServicerContext):
@@ -206,7 +222,8 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
             with_vectors=request.with_vectors,
             with_payloads=request.with_payloads,
         )
-        return pb.ArithmeticResponse(
+        answer = pb.ArithmeticResponse(
             neighbors=convert.neighbors_to_pb(neighbors, dim),
             query=convert.vectors_to_pb(query[None, :], dim),
         )
+        return self._fitted(answer, request.with_payloads, "k, with_payloads")

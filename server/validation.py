@@ -68,6 +68,16 @@ def check_answer_vectors(rows: int, dim: int, limit: int, fields: str) -> None:
         )
 
 
+def check_answer_bytes(size: int, limit: int, fields: str) -> None:
+    """Refuses an answer its payloads made larger than one message may be: gRPC would refuse it
+    too, but without naming what to ask for less of."""
+    if size > limit:
+        raise ResourceExhausted(
+            f"{fields}: the answer with its payloads is {size:,} bytes, over the limit of "
+            f"{limit:,} bytes a message (max_message_bytes); ask for fewer, or without payloads"
+        )
+
+
 def check_id(point_id: str, field: str) -> None:
     if not point_id:
         raise InvalidArgument(f"{field}: ids must be non-empty strings")

@@ -694,3 +694,27 @@ def test_answers_too_large_for_one_message_are_refused_before_any_work(start_ser
         assert len(client.search_batch("s", [query] * 2, 100, with_vectors=True)) == 2
         assert len(client.scroll("s", limit=300).ids) == 300
         assert len(client.arithmetic("s", [query], k=300).neighbors) == 300
+
+
+def test_answers_that_payloads_make_too_large_are_refused_naming_the_fields(start_server) -> None:
+    server = start_server(max_message_bytes=64 * 1024)
+    ids = [f"p{i}" for i in range(120)]
+    payload = {"text": "x" * 1000}  # 120 of them: about 120 KB, over a 64 KiB message
+    with Client(server.address) as client:
+        client.create_space("s", 2, "l2")
+        for start in range(0, 120, 40):
+            batch = ids[start : start + 40]
+            client.upsert("s", batch, np.ones((40, 2)), [payload] * 40)
+        refused = {
+            "limit, with_payloads": lambda: client.scroll("s", limit=120, with_payloads=True),
+            "ids, with_payloads": lambda: client.get("s", ids, with_payloads=True),
+            "queries, k, with_payloads": lambda: client.search(
+                "s", [1, 1], 120, with_payloads=True
+            ),
+            "k, with_payloads": lambda: client.arithmetic("s", [[1, 1]], k=120, with_payloads=True),
+        }
+        for fields, ask in refused.items():
+            with pytest.raises(ResourceExhaustedError, match=f"{fields}: .* over the limit"):
+                ask()
+        assert len(client.scroll("s", limit=120).ids) == 120
+        assert len(client.scroll("s", limit=40, with_payloads=True).payloads) == 40

@@ -1,0 +1,102 @@
+"""Search latency while a space's snapshots are written: one client searches without pause while
+another upserts every 1.5 s, each upsert passing the log size that triggers a snapshot of the
+whole space (200k x 128 by default, 100 MB).
+
+    python bench/snapshot_stall.py [--points 200000] [--dim 128] [--seconds 12]
+
+Writes bench/results/snapshot-stall.json. Compare the longest search with the upserts' duration:
+a search that waits for a snapshot takes about as long as it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from semspace.client import Client
+from semspace.server.app import create_server
+from semspace.server.settings import ServerSettings
+
+RESULTS = Path(__file__).resolve().parent / "results"
+LOAD_BATCH = 20_000
+WRITE_POINTS = 3_000
+WRITE_EVERY_S = 1.5
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--points", type=int, default=200_000)
+    parser.add_argument("--dim", type=int, default=128)
+    parser.add_argument("--seconds", type=float, default=12.0)
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+
+    with tempfile.TemporaryDirectory() as artifacts:
+        # A 1 MiB log: every write of WRITE_POINTS vectors (1.5 MB at 128-d) snapshots.
+        settings = ServerSettings(
+            port=0, artifacts_dir=Path(artifacts), fsync_writes=False, wal_compact_bytes=1 << 20
+        )
+        server = create_server(settings)
+        server.load()
+        with Client(server.address, timeout=120) as client:
+            client.create_space("bench", args.dim, "l2")
+            for start in range(0, args.points, LOAD_BATCH):
+                ids = [str(i) for i in range(start, start + LOAD_BATCH)]
+                client.upsert("bench", ids, rng.normal(size=(LOAD_BATCH, args.dim)))
+        searches, writes = [], []
+        stop = time.monotonic() + args.seconds
+
+        def search() -> None:
+            query = rng.normal(size=args.dim)
+            with Client(server.address, timeout=120) as client:
+                while time.monotonic() < stop:
+                    began = time.perf_counter()
+                    client.search("bench", query, 10)
+                    searches.append(time.perf_counter() - began)
+
+        def write() -> None:
+            with Client(server.address, timeout=120) as client:
+                for batch in range(int((args.seconds - 2) / WRITE_EVERY_S)):
+                    time.sleep(WRITE_EVERY_S)
+                    ids = [f"w{batch}-{i}" for i in range(WRITE_POINTS)]
+                    began = time.perf_counter()
+                    client.upsert("bench", ids, rng.normal(size=(WRITE_POINTS, args.dim)))
+                    writes.append(time.perf_counter() - began)
+
+        threads = [threading.Thread(target=search), threading.Thread(target=write)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        server.stop(0)
+
+    ms = np.array(searches) * 1e3
+    result = {
+        "command": f"python bench/snapshot_stall.py --points {args.points} --dim {args.dim} "
+        f"--seconds {args.seconds:g}",
+        "searches": len(ms),
+        "search_p50_ms": round(float(np.percentile(ms, 50)), 2),
+        "search_p99_ms": round(float(np.percentile(ms, 99)), 2),
+        "search_max_ms": round(float(ms.max()), 2),
+        "upserts_with_snapshot_ms": [round(s * 1e3) for s in writes],
+        "machine": {
+            "cpus": os.cpu_count(),
+            "load_average_1m": round(os.getloadavg()[0], 2),
+            "python": platform.python_version(),
+        },
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "snapshot-stall.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -9,6 +9,7 @@ alone, so a search never sees half a write.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,19 +36,26 @@ from semspace.server.journal import USER_KIND, Journal
 from semspace.server.models import SpaceModel
 from semspace.server.rwlock import ReadWriteLock
 from semspace.server.scroll_cursor import RowHistory, ScrollCursor
-from semspace.server.space_types import Neighbors, Page, Pixels, Target, Text
+from semspace.server.space_types import NO_SKIP, Neighbors, Page, Pixels, Skip, Target, Text
 from semspace.server.wal import WalRecord
 from semspace.vectors import VectorError, as_matrix, check_finite, unit_rows
+
+# Extra neighbours fetched per query to make up for the points it skips. Fetching past 50,000
+# skipped ids cost 256 HNSW queries 9 s and 1.6 GB (measured); past this bound the skips go to
+# FAISS as a selector instead.
+MAX_OVERFETCH = 256
 
 
 @dataclass(frozen=True)
 class SearchJob:
-    """A search with its queries resolved: per query, the ids it must skip and their live rows
-    as of row layout `layout` (a write before the job runs makes those stale)."""
+    """A search with its queries resolved. Its queries skip the points `exclude_ids` names, and
+    each query given by id (`query_ids`, None for the others) skips its own point; `skips` holds
+    their live rows as of row layout `layout` (a write before the job runs makes those stale)."""
 
     matrix: np.ndarray
-    skip_ids: list[tuple[str, ...]]
-    excluded: list[set[int]]
+    exclude_ids: tuple[str, ...]
+    query_ids: list[str | None]
+    skips: list[Skip]
     layout: int
     k: int
     with_vectors: bool
@@ -314,10 +322,10 @@ class Space:
             answers = []
             for query, skip in zip(job.matrix, self._current_skips(job), strict=True):
                 allowed = matching.copy()
-                allowed[list(skip)] = False
+                skip.leave_out(allowed)
                 scores, labels = self._search_within(query[None, :], allowed, k, knobs, exact)
                 answers.append(
-                    self._neighbors(scores, labels, set(), k, with_vectors, with_payloads)
+                    self._neighbors(scores, labels, NO_SKIP, k, with_vectors, with_payloads)
                 )
             return answers
 
@@ -334,17 +342,17 @@ class Space:
     ) -> SearchJob:
         """A search resolved to vectors, to run later (with others: micro-batching). Each query
         given by id skips that point unless include_query_ids."""
-        skip_ids = [
-            (*exclude_ids, query)
-            if isinstance(query, str) and not include_query_ids
-            else tuple(exclude_ids)
-            for query in queries
+        excluded = tuple(exclude_ids)
+        query_ids = [
+            query if isinstance(query, str) and not include_query_ids else None for query in queries
         ]
         with self.lock.read():
             matrix, query_rows = self._resolve(queries, "queries")
-            excluded = self._rows_to_skip(skip_ids, query_rows)
+            skips = self._resolve_skips(excluded, query_ids, query_rows)
             layout = self._layout
-        return SearchJob(matrix, skip_ids, excluded, layout, k, with_vectors, with_payloads, knobs)
+        return SearchJob(
+            matrix, excluded, query_ids, skips, layout, k, with_vectors, with_payloads, knobs
+        )
 
     def run_searches(self, jobs: Sequence[SearchJob]) -> list[list[Neighbors]]:
         """Planned searches with the same knobs, answered by one index call."""
@@ -354,42 +362,53 @@ class Space:
     def _run_searches(self, jobs: Sequence[SearchJob]) -> list[list[Neighbors]]:
         matrix = np.concatenate([job.matrix for job in jobs])
         skips = [self._current_skips(job) for job in jobs]
-        fetch = max(job.k + max(map(len, rows)) for job, rows in zip(jobs, skips, strict=True))
+        # Fetch past the skipped points, up to a bound: a query skipping more may come back
+        # short, and is then answered through a selector that leaves its skips out.
+        fetch = max(
+            job.k + min(max(map(len, query_skips)), MAX_OVERFETCH)
+            for job, query_skips in zip(jobs, skips, strict=True)
+        )
         scores, labels = self.index.search(matrix, fetch, jobs[0].knobs)
         answers, row = [], 0
-        for job, rows in zip(jobs, skips, strict=True):
+        for job, query_skips in zip(jobs, skips, strict=True):
             answers.append(
                 [
                     self._answer(matrix[row + i], scores[row + i], labels[row + i], skip, job)
-                    for i, skip in enumerate(rows)
+                    for i, skip in enumerate(query_skips)
                 ]
             )
-            row += len(rows)
+            row += len(query_skips)
         return answers
 
-    def _current_skips(self, job: SearchJob) -> list[set[int]]:
-        """The live rows each query of `job` skips, looked up again if a write came since it was
-        planned. The caller holds the read lock."""
+    def _current_skips(self, job: SearchJob) -> list[Skip]:
+        """What each query of `job` skips, looked up again if a write came since it was planned.
+        The caller holds the read lock."""
         if job.layout == self._layout:
-            return job.excluded
-        return self._rows_to_skip(job.skip_ids)
+            return job.skips
+        return self._resolve_skips(job.exclude_ids, job.query_ids, {})
 
-    def _rows_to_skip(
-        self, skip_ids: Sequence[tuple[str, ...]], known: dict[str, int] | None = None
-    ) -> list[set[int]]:
-        """Per query, the rows of those ids it skips that are in the space: one lookup for all
-        queries (they mostly name the same ids), none for the rows `known` already."""
-        row_of = dict(known or {})
-        named = list(dict.fromkeys(i for ids in skip_ids for i in ids if i not in row_of))
-        row_of.update(zip(named, self._ids.rows_of(named).tolist(), strict=True))
-        return [{row_of[i] for i in ids if row_of[i] >= 0} for ids in skip_ids]
+    def _resolve_skips(
+        self, exclude_ids: tuple[str, ...], query_ids: list[str | None], known: dict[str, int]
+    ) -> list[Skip]:
+        """Per query, the live rows it skips: one id lookup for all of them, none for the rows
+        `known` already."""
+        named = [
+            i for i in dict.fromkeys((*exclude_ids, *filter(None, query_ids))) if i not in known
+        ]
+        row_of = {**known, **dict(zip(named, self._ids.rows_of(named).tolist(), strict=True))}
+        shared_rows = np.array(sorted({row_of[i] for i in exclude_ids} - {-1}), dtype=np.int64)
+        shared = frozenset(shared_rows.tolist())
+        return [
+            Skip(shared, shared_rows, -1 if query_id is None else row_of[query_id])
+            for query_id in query_ids
+        ]
 
     def _answer(
         self,
         query: np.ndarray,
         scores: np.ndarray,
         labels: np.ndarray,
-        skip: set[int],
+        skip: Skip,
         job: SearchJob,
     ) -> Neighbors:
         """The index's answer to one query, or, when it found fewer than k of the points there
@@ -399,9 +418,9 @@ class Space:
         if len(found.ids) >= min(job.k, self.count - len(skip)):
             return found
         allowed = self.index.live.mask.copy()
-        allowed[list(skip)] = False
+        skip.leave_out(allowed)
         scores, labels = self._search_within(query[None, :], allowed, job.k, job.knobs, False)
-        return self._neighbors(scores, labels, set(), job.k, job.with_vectors, job.with_payloads)
+        return self._neighbors(scores, labels, NO_SKIP, job.k, job.with_vectors, job.with_payloads)
 
     def _search_within(
         self, query: np.ndarray, allowed: np.ndarray, k: int, knobs: SearchKnobs, exact: bool
@@ -466,17 +485,18 @@ class Space:
             raise InvalidArgument("terms: 3CosMul needs at least one term with a positive weight")
         with self.lock.read():
             terms, input_rows = self._resolve(targets, "terms")
-            skip_ids = (*exclude_ids, *(() if include_inputs else input_rows))
-            (excluded,) = self._rows_to_skip([skip_ids], input_rows)
+            excluded = (*exclude_ids, *(() if include_inputs else input_rows))
+            skips = self._resolve_skips(excluded, [None], input_rows)
             query = weighted_sum(w, terms)
             if method is Method.COS_MUL:
-                return self._cosmul(w, terms, excluded, k, with_vectors, with_payloads), query
+                return self._cosmul(w, terms, skips[0], k, with_vectors, with_payloads), query
             if self.manifest.metric is Metric.COSINE:
                 query = self._prepare(query, "terms (weighted sum)")[0]
             job = SearchJob(
                 query[None, :],
-                [skip_ids],
-                [excluded],
+                excluded,
+                [None],
+                skips,
                 self._layout,
                 k,
                 with_vectors,
@@ -489,7 +509,7 @@ class Space:
         self,
         weights: np.ndarray,
         terms: np.ndarray,
-        excluded: set[int],
+        skip: Skip,
         k: int,
         with_vectors: bool,
         with_payloads: bool,
@@ -499,9 +519,9 @@ class Space:
         scores = np.concatenate(
             [cosmul_scores(block, weights, terms) for _, block in float32_blocks(points)]
         )
-        allowed = ~np.isin(labels, np.fromiter(excluded, dtype=np.int64, count=len(excluded)))
+        allowed = ~np.isin(labels, skip.shared_rows)
         best = top_k(scores, k, allowed)
-        return self._neighbors(scores[best], labels[best], set(), k, with_vectors, with_payloads)
+        return self._neighbors(scores[best], labels[best], NO_SKIP, k, with_vectors, with_payloads)
 
     def recall_at_10(self) -> float:
         """recall@10 of the index against exact search; measured again once the point count
@@ -589,14 +609,13 @@ class Space:
         self,
         scores: np.ndarray,
         labels: np.ndarray,
-        excluded: set[int],
+        skip: Skip,
         k: int,
         with_vectors: bool,
         with_payloads: bool,
     ) -> Neighbors:
-        keep = [
-            i for i, label in enumerate(labels.tolist()) if label >= 0 and label not in excluded
-        ][:k]
+        kept = (i for i, label in enumerate(labels.tolist()) if label >= 0 and label not in skip)
+        keep = list(itertools.islice(kept, k))
         rows = labels[keep].astype(np.int64)
         return Neighbors(
             ids=self._ids.ids_at(rows),

@@ -43,3 +43,29 @@ class Page:
     vectors: np.ndarray
     payloads: list[str]
     next_cursor: ScrollCursor | None
+
+
+@dataclass(frozen=True, eq=False)
+class Skip:
+    """The rows one query leaves out: those of the request's excluded ids, one set shared by all
+    its queries (so 50,000 excluded ids cost one set, not one a query), and the query's own
+    point when it was given by id (-1: none)."""
+
+    shared: frozenset[int]
+    shared_rows: np.ndarray
+    own: int = -1
+
+    def __contains__(self, row: int) -> bool:
+        return row == self.own or row in self.shared
+
+    def __len__(self) -> int:
+        return len(self.shared) + (self.own >= 0 and self.own not in self.shared)
+
+    def leave_out(self, allowed: np.ndarray) -> None:
+        """Clears the skipped rows in a mask over rows."""
+        allowed[self.shared_rows] = False
+        if self.own >= 0:
+            allowed[self.own] = False
+
+
+NO_SKIP = Skip(frozenset(), np.empty(0, dtype=np.int64))

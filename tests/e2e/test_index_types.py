@@ -151,6 +151,27 @@ def test_search_answers_k_when_the_index_finds_fewer(
         assert set(found.ids) == set(want)
 
 
+@pytest.mark.parametrize("setup", ["flat", "hnsw", "ivf_flat"])
+def test_thousands_of_excluded_ids_are_left_out_and_k_answered(client: Client, setup) -> None:
+    """More excluded points than the index is asked to over-fetch: those queries go through a
+    selector instead, and still answer the k nearest of the others."""
+    kind, params = SETUPS[setup]
+    data = clustered(N, seed=11)
+    ids = [f"p{i}" for i in range(N)]
+    client.create_space("s", DIM, "l2", index=kind, index_params=params)
+    client.upsert("s", ids, data)
+    excluded = ids[: 2 * N // 3]
+    queries = clustered(8, seed=12)
+    found = client.search_batch("s", queries, 10, exclude_ids=excluded)
+    truth = exact_ids(data[2 * N // 3 :], ids[2 * N // 3 :], queries, "l2", 10)
+    for row in found:
+        assert len(row.ids) == 10 and not set(row.ids) & set(excluded)
+    if kind == "flat":
+        assert [row.ids for row in found] == truth
+    else:
+        assert recall([row.ids for row in found], truth) >= 0.9
+
+
 def test_index_survives_restart(start_server: Callable[..., SemspaceServer]) -> None:
     server = start_server()
     data = clustered(N, seed=5)

@@ -25,6 +25,7 @@ from semspace.server.validation import (
     canonical_payloads,
     check_answer_bytes,
     check_answer_vectors,
+    check_at_most,
     check_count,
     check_ids,
     check_k,
@@ -135,6 +136,7 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
         with self.search_batcher.in_flight():
             space = self.registry.get(check_space_name(request.space))
             check_count(len(request.queries), "queries", self.limits.max_queries)
+            check_at_most(len(request.exclude_ids), "exclude_ids", self.limits.max_points)
             k = check_k(request.k if request.HasField("k") else None, self.limits.max_k)
             dim = space.manifest.dim
             if request.with_vectors:
@@ -203,6 +205,7 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
     def Arithmetic(self, request: pb.ArithmeticRequest, context: grpc.ServicerContext):
         space = self.registry.get(check_space_name(request.space))
         check_count(len(request.terms), "terms", self.limits.max_terms)
+        check_at_most(len(request.exclude_ids), "exclude_ids", self.limits.max_points)
         k = check_k(request.k if request.HasField("k") else None, self.limits.max_k)
         method = convert.method_from_pb(request.method)
         dim = space.manifest.dim

@@ -38,6 +38,10 @@ def check_count(count: int, field: str, limit: int) -> None:
     """Rejects an empty batch and one above the server's limit."""
     if count == 0:
         raise InvalidArgument(f"{field}: is empty; send at least one")
+    check_at_most(count, field, limit)
+
+
+def check_at_most(count: int, field: str, limit: int) -> None:
     if count > limit:
         raise ResourceExhausted(f"{field}: {count} items exceed the limit of {limit} per request")
 

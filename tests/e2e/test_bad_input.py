@@ -240,6 +240,18 @@ CASES = [
         Code.RESOURCE_EXHAUSTED,
         ["larger than max"],
     ),
+    (
+        "Search",
+        pb.SearchRequest(space="s", queries=[pb.Query(id="a")], exclude_ids=["b"] * 100_001),
+        Code.RESOURCE_EXHAUSTED,
+        ["exclude_ids", "100000"],
+    ),
+    (
+        "Arithmetic",
+        pb.ArithmeticRequest(space="s", terms=[pb.Term(id="a")], exclude_ids=["b"] * 100_001),
+        Code.RESOURCE_EXHAUSTED,
+        ["exclude_ids", "100000"],
+    ),
     ("Arithmetic", pb.ArithmeticRequest(space="s"), Code.INVALID_ARGUMENT, ["terms", "empty"]),
     (
         "Arithmetic",

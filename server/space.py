@@ -395,11 +395,17 @@ class Space:
         named = [
             i for i in dict.fromkeys((*exclude_ids, *filter(None, query_ids))) if i not in known
         ]
-        row_of = {**known, **dict(zip(named, self._ids.rows_of(named).tolist(), strict=True))}
-        shared_rows = np.array(sorted({row_of[i] for i in exclude_ids} - {-1}), dtype=np.int64)
-        shared = frozenset(shared_rows.tolist())
+        row_of = dict(known)
+        if named:
+            row_of.update(zip(named, self._ids.rows_of(named).tolist(), strict=True))
+        excluded = NO_SKIP
+        if exclude_ids:
+            rows = np.array(sorted({row_of[i] for i in exclude_ids} - {-1}), dtype=np.int64)
+            excluded = Skip(frozenset(rows.tolist()), rows)
         return [
-            Skip(shared, shared_rows, -1 if query_id is None else row_of[query_id])
+            excluded
+            if query_id is None
+            else Skip(excluded.shared, excluded.shared_rows, row_of[query_id])
             for query_id in query_ids
         ]
 

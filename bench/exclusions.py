@@ -10,21 +10,18 @@ grew during it (server and client share the process).
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import resource
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+from machine import machine, write_result
 
 from semspace.client import Client
 from semspace.server.app import create_server
 from semspace.server.settings import ServerSettings
 
-RESULTS = Path(__file__).resolve().parent / "results"
 DIM = 16
 
 
@@ -66,15 +63,9 @@ def main() -> None:
         f"--excluded {args.excluded} --queries {args.queries}",
         "seconds": round(seconds, 2),
         "peak_rss_growth_mib": round(grown),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "load_average_1m": round(os.getloadavg()[0], 2),
-            "python": platform.python_version(),
-        },
+        "machine": machine(),
     }
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "exclusions.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    write_result("exclusions.json", result)
 
 
 if __name__ == "__main__":

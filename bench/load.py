@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import re
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+from machine import machine
 
 from semspace.client import AsyncClient, Client, SemspaceError
 
@@ -166,11 +166,7 @@ def summarise(recorder: Recorder, seconds: float, args: argparse.Namespace) -> d
         "p50_ms": round(float(np.percentile(everything, 50)), 3) if total else None,
         "p99_ms": round(float(np.percentile(everything, 99)), 3) if total else None,
         "operations": operations,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "load_average_1m": round(os.getloadavg()[0], 2),
-            "python": platform.python_version(),
-        },
+        "machine": machine(),
     }
 
 

@@ -11,21 +11,18 @@ a search that waits for a snapshot takes about as long as it.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import tempfile
 import threading
 import time
 from pathlib import Path
 
 import numpy as np
+from machine import machine, write_result
 
 from semspace.client import Client
 from semspace.server.app import create_server
 from semspace.server.settings import ServerSettings
 
-RESULTS = Path(__file__).resolve().parent / "results"
 LOAD_BATCH = 20_000
 WRITE_POINTS = 3_000
 WRITE_EVERY_S = 1.5
@@ -87,15 +84,9 @@ def main() -> None:
         "search_p99_ms": round(float(np.percentile(ms, 99)), 2),
         "search_max_ms": round(float(ms.max()), 2),
         "upserts_with_snapshot_ms": [round(s * 1e3) for s in writes],
-        "machine": {
-            "cpus": os.cpu_count(),
-            "load_average_1m": round(os.getloadavg()[0], 2),
-            "python": platform.python_version(),
-        },
+        "machine": machine(),
     }
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "snapshot-stall.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    write_result("snapshot-stall.json", result)
 
 
 if __name__ == "__main__":

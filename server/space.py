@@ -396,8 +396,7 @@ class Space:
             i for i in dict.fromkeys((*exclude_ids, *filter(None, query_ids))) if i not in known
         ]
         row_of = dict(known)
-        if named:
-            row_of.update(zip(named, self._ids.rows_of(named).tolist(), strict=True))
+        row_of.update(zip(named, self._ids.rows_of(named).tolist(), strict=True))
         excluded = NO_SKIP
         if exclude_ids:
             rows = np.array(sorted({row_of[i] for i in exclude_ids} - {-1}), dtype=np.int64)

@@ -9,8 +9,11 @@ A space is one directory named after it:
         payloads.jsonl    optional: one JSON object per line (or an empty line), row order
         ...               anything else the producer needs: model.safetensors, tokenizer.model
 
-Writers stage everything in a hidden sibling directory and rename it into place, so a reader
-never sees half an artifact. No torch and no faiss here.
+Writers stage everything in a hidden sibling directory, fsync it, and rename it into place, so a
+reader never sees half an artifact and a power cut never leaves one whose files were not yet on
+disk. Replacing a space takes two renames (the old one aside, the new one in);
+`recover_interrupted_swaps` puts the old one back when a writer died between them. No torch and
+no faiss here.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+import logging
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -39,6 +44,10 @@ VECTORS = "vectors.npy"
 IDS = "ids.txt"
 PAYLOADS = "payloads.jsonl"
 SPACE_NAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
+# Hidden siblings of a space being replaced, named with the writing process's id.
+_LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?P<role>staging|retired)-(?P<pid>\d+)(-[^/]*)?$")
+
+log = logging.getLogger(__name__)
 
 
 class Metric(enum.StrEnum):
@@ -102,6 +111,17 @@ def fsync_directory(path: Path) -> None:
         os.close(fd)
 
 
+def fsync_tree(directory: Path) -> None:
+    """Puts every file under `directory`, and its directory entries, on disk."""
+    for path in sorted(directory.rglob("*"), reverse=True):  # files before their directory
+        if path.is_file():
+            with path.open("rb") as handle:
+                os.fsync(handle.fileno())
+        else:
+            fsync_directory(path)
+    fsync_directory(directory)
+
+
 def write_json_atomic(path: Path, data: str) -> None:
     """Writes `data` to `path` through a fsynced temporary file and a rename."""
     with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, encoding="utf-8") as tmp:
@@ -141,16 +161,21 @@ def list_files(directory: Path) -> list[FileEntry]:
 
 
 class ArtifactWriter:
-    """Stages a space in a hidden directory; `finish` seals it with a manifest and renames it in.
+    """Stages a space in a hidden directory; `finish` seals it with a manifest and renames it in
+    (`seal` and `swap_in` do the two halves, for a writer that adds files between them).
 
     Producers put extra files (weights, tokenizer) under `staging` before calling `finish`.
+    `durable=False` skips the fsyncs, for a server told not to fsync its writes.
     """
 
-    def __init__(self, artifacts_dir: Path, name: str) -> None:
+    def __init__(self, artifacts_dir: Path, name: str, *, durable: bool = True) -> None:
         self.artifacts_dir = Path(artifacts_dir)
         self.name = name
+        self.durable = durable
         self.artifacts_dir.mkdir(parents=True, exist_ok=True)
-        self.staging = Path(tempfile.mkdtemp(prefix=f".{name}.staging-", dir=self.artifacts_dir))
+        self.staging = Path(
+            tempfile.mkdtemp(prefix=f".{name}.staging-{os.getpid()}-", dir=self.artifacts_dir)
+        )
         # mkdtemp makes it private (0700); a space is ordinary data, readable like its siblings.
         self.staging.chmod(0o755)
 
@@ -170,7 +195,40 @@ class ArtifactWriter:
         payload_fields: dict[str, list[str]] | None = None,
     ) -> Path:
         """Writes rows and manifest, then atomically replaces `<artifacts>/<name>`."""
+        self.seal(
+            kind=kind,
+            metric=metric,
+            vectors=vectors,
+            ids=ids,
+            producer=producer,
+            payloads=payloads,
+            evaluation=evaluation,
+            description=description,
+            created=created,
+            index=index,
+            payload_fields=payload_fields,
+        )
+        return self.swap_in()
+
+    def seal(
+        self,
+        *,
+        kind: str,
+        metric: Metric,
+        vectors: np.ndarray,
+        ids: Sequence[str],
+        producer: Producer,
+        payloads: Sequence[str] | None = None,
+        evaluation: dict[str, Any] | None = None,
+        description: str = "",
+        created: datetime | None = None,
+        index: IndexConfig | None = None,
+        payload_fields: dict[str, list[str]] | None = None,
+    ) -> SpaceManifest:
+        """Writes rows and manifest into the staging directory, all on disk when durable."""
         write_rows(self.staging, vectors, ids, payloads)
+        if self.durable:
+            fsync_tree(self.staging)
         manifest = SpaceManifest(
             name=self.name,
             kind=kind,
@@ -186,14 +244,16 @@ class ArtifactWriter:
             payload_fields=payload_fields or {},
         )
         write_json_atomic(self.staging / MANIFEST, manifest.model_dump_json(indent=2))
-        return self._swap_in()
+        return manifest
 
-    def _swap_in(self) -> Path:
+    def swap_in(self) -> Path:
+        """Replaces `<artifacts>/<name>` by the sealed staging directory."""
         final = self.artifacts_dir / self.name
         retired = None
         if final.exists():
             retired = self.artifacts_dir / f".{self.name}.retired-{os.getpid()}"
             os.replace(final, retired)
+        # A crash here leaves the space only under `retired`: see recover_interrupted_swaps.
         os.replace(self.staging, final)
         fsync_directory(self.artifacts_dir)
         if retired is not None:
@@ -205,9 +265,11 @@ class ArtifactWriter:
 
 
 @contextmanager
-def writing_artifact(artifacts_dir: Path, name: str) -> Iterator[ArtifactWriter]:
+def writing_artifact(
+    artifacts_dir: Path, name: str, *, durable: bool = True
+) -> Iterator[ArtifactWriter]:
     """An ArtifactWriter whose staging directory is removed if the block fails before `finish`."""
-    writer = ArtifactWriter(artifacts_dir, name)
+    writer = ArtifactWriter(artifacts_dir, name, durable=durable)
     try:
         yield writer
     finally:
@@ -297,3 +359,39 @@ def discover(artifacts_dir: Path) -> list[Path]:
         for p in root.iterdir()
         if p.is_dir() and not p.name.startswith(".") and (p / MANIFEST).exists()
     )
+
+
+def recover_interrupted_swaps(artifacts_dir: Path) -> list[str]:
+    """Puts back each space a writer set aside and died before replacing (a crash between the
+    two renames of `swap_in`), and removes what dead writers left half done. Run before this
+    process writes there; a space set aside by a living writer is put back too, since a missing
+    space is worse than that writer's swap failing. Returns the names put back."""
+    root = Path(artifacts_dir)
+    restored = []
+    for path in sorted(root.iterdir()) if root.is_dir() else []:
+        leftover = _LEFTOVER.match(path.name)
+        if leftover is None or not path.is_dir():
+            continue
+        final = root / leftover["name"]
+        if leftover["role"] == "retired" and not final.exists() and (path / MANIFEST).exists():
+            log.warning("%s was set aside by an interrupted swap: putting it back", final)
+            os.replace(path, final)
+            fsync_directory(root)
+            restored.append(final.name)
+        elif not _alive(int(leftover["pid"])):
+            shutil.rmtree(path, ignore_errors=True)
+    return restored
+
+
+def _alive(pid: int) -> bool:
+    """Whether another process with this id runs (ours is a past run's: a container's server is
+    often pid 1 every time)."""
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

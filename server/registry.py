@@ -19,7 +19,14 @@ from pathlib import Path
 
 import numpy as np
 
-from semspace.artifact import MANIFEST, ArtifactError, Metric, discover, load_artifact
+from semspace.artifact import (
+    MANIFEST,
+    ArtifactError,
+    Metric,
+    discover,
+    load_artifact,
+    recover_interrupted_swaps,
+)
 from semspace.index_config import IndexConfig
 from semspace.server.errors import (
     AlreadyExists,
@@ -71,6 +78,7 @@ class SpaceRegistry:
     def load_all(self) -> None:
         """Loads every space directory; a broken one is logged and skipped, not fatal."""
         self.root.mkdir(parents=True, exist_ok=True)
+        recover_interrupted_swaps(self.root)
         for directory in discover(self.root):
             try:
                 print_ = fingerprint(directory)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -13,6 +16,7 @@ from semspace.artifact import (
     Producer,
     discover,
     load_artifact,
+    recover_interrupted_swaps,
     update_evaluation,
     writing_artifact,
 )
@@ -75,3 +79,72 @@ def test_evaluation_figures_are_merged_into_the_manifest(tmp_path) -> None:
     directory = write_space(tmp_path)
     update_evaluation(directory, {"knn5": 0.9})
     assert load_artifact(directory).manifest.evaluation == {"accuracy": 0.5, "knn5": 0.9}
+
+
+def test_every_file_is_on_disk_before_the_space_is_swapped_in(tmp_path, monkeypatch) -> None:
+    """A power cut after the swap must not find a space whose files never reached the disk:
+    the old one, with its log, is gone by then."""
+    events: list[tuple[str, str]] = []
+    fsync, replace = os.fsync, os.replace
+
+    def recording_fsync(fd: int) -> None:
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        fsync(fd)
+
+    def recording_replace(source, target) -> None:
+        events.append(("replace", str(source)))
+        replace(source, target)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    monkeypatch.setattr(os, "replace", recording_replace)
+    directory = write_space(tmp_path)
+
+    staging = next(
+        path
+        for kind, path in events
+        if kind == "replace" and os.path.basename(path).startswith(".demo.staging-")
+    )
+    swap = events.index(("replace", staging))
+    synced = {os.path.basename(path) for kind, path in events[:swap] if kind == "fsync"}
+    assert {"vectors.npy", "ids.txt", "payloads.jsonl", "model.bin"} <= synced
+    assert load_artifact(directory).manifest.count == 3
+
+
+def test_a_space_set_aside_by_an_interrupted_swap_is_put_back(tmp_path) -> None:
+    """A writer killed between its two renames leaves the old space only under a hidden name."""
+    write_space(tmp_path, rows=3)
+    script = (
+        "import os, sys, numpy as np\n"
+        "from semspace.artifact import Metric, Producer, writing_artifact\n"
+        "replace = os.replace\n"
+        "def dying_replace(source, target):\n"
+        "    if os.path.basename(source).startswith('.demo.staging-'):\n"
+        "        os._exit(9)  # killed between the renames\n"
+        "    replace(source, target)\n"
+        "os.replace = dying_replace\n"
+        "with writing_artifact(sys.argv[1], 'demo') as writer:\n"
+        "    writer.finish(kind='test', metric=Metric.L2, vectors=np.zeros((5, 2)),\n"
+        "                  ids=[str(i) for i in range(5)], producer=Producer(name='tests'))\n"
+    )
+    died = subprocess.run([sys.executable, "-c", script, str(tmp_path)], check=False)
+    assert died.returncode == 9
+    assert discover(tmp_path) == []  # the space is only under its hidden names now
+
+    assert recover_interrupted_swaps(tmp_path) == ["demo"]
+    assert load_artifact(tmp_path / "demo").manifest.count == 3
+    # The dead writer's staging directory is cleaned up; nothing else is left.
+    assert [p.name for p in tmp_path.iterdir()] == ["demo"]
+
+
+def test_a_living_writers_staging_directory_is_left_alone(tmp_path) -> None:
+    write_space(tmp_path)
+    with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"]) as other:
+        try:
+            busy = tmp_path / f".demo.staging-{other.pid}-abc"
+            busy.mkdir()
+            dead = tmp_path / ".demo.staging-999999999-abc"
+            dead.mkdir()
+            assert recover_interrupted_swaps(tmp_path) == []
+            assert busy.exists() and not dead.exists()
+        finally:
+            other.kill()

@@ -131,3 +131,18 @@ def test_reads_go_on_while_a_snapshot_is_written(start_server, monkeypatch) -> N
     server.stop(0)
     with Client(start_server().address) as client:
         assert client.get("s", ["a", "b"]).vectors.tolist() == [[1, 0], [0, 1]]
+
+
+def test_a_space_left_set_aside_by_a_crash_mid_swap_is_served_again(start_server, tmp_path) -> None:
+    """A snapshot replaces the space's directory in two renames; after a crash between them the
+    space exists only under its hidden retired name, and the next start puts it back."""
+    server = start_server(wal_compact_bytes=1 << 30)
+    with Client(server.address) as client:
+        client.create_space("aside", 2, "l2")
+        client.upsert("aside", ["a", "b"], [[1, 0], [0, 1]])
+    server.stop(0)
+    root = tmp_path / "artifacts"
+    (root / "aside").rename(root / ".aside.retired-999999999")
+
+    with Client(start_server().address) as client:
+        assert client.get("aside", ["a", "b"]).vectors.tolist() == [[1, 0], [0, 1]]

@@ -139,15 +139,20 @@ def write_rows(
     matrix = np.ascontiguousarray(vectors, dtype=np.float32)
     if matrix.ndim != 2 or matrix.shape[0] != len(ids):
         raise ArtifactError(f"vectors {matrix.shape} do not match {len(ids)} ids")
-    if any("\n" in i or "\r" in i for i in ids):
+    id_lines = as_lines(ids)
+    if id_lines.count("\n") != len(ids) or "\r" in id_lines:
         raise ArtifactError("ids may not contain line breaks")
     np.save(directory / VECTORS, matrix)
-    (directory / IDS).write_text("".join(f"{i}\n" for i in ids), encoding="utf-8")
+    (directory / IDS).write_text(id_lines, encoding="utf-8")
     if payloads is not None:
         if len(payloads) != len(ids):
             raise ArtifactError(f"{len(payloads)} payloads for {len(ids)} ids")
-        lines = "".join(f"{p}\n" for p in payloads)
-        (directory / PAYLOADS).write_text(lines, encoding="utf-8")
+        (directory / PAYLOADS).write_text(as_lines(payloads), encoding="utf-8")
+
+
+def as_lines(texts: Sequence[str]) -> str:
+    """Each text followed by a newline (joined in C: a million ids take milliseconds)."""
+    return "\n".join(texts) + "\n" if len(texts) else ""
 
 
 def list_files(directory: Path) -> list[FileEntry]:

@@ -99,6 +99,30 @@ class TextColumn:
     def take(self, rows: Iterable[int]) -> list[str]:
         return [self[row] for row in rows]
 
+    def lines(self, rows: np.ndarray) -> list[str]:
+        """The texts at `rows` (ascending, distinct), as `take` gives them, decoded in one go:
+        for texts without line breaks, such as ids and payloads, it is several times faster."""
+        if self._ends is None:
+            return [""] * len(rows)
+        ends = self._ends.view().astype(np.int64)
+        lengths = np.diff(ends, prepend=0)
+        kept = np.zeros(self._rows, dtype=bool)
+        kept[rows] = True
+        data = np.frombuffer(self._data, dtype=np.uint8)
+        texts = data[np.repeat(kept, lengths)]
+        joined = np.insert(texts, np.cumsum(lengths[rows]), ord("\n")).tobytes().decode()
+        return joined.split("\n")[:-1]
+
+    def copy(self) -> TextColumn:
+        """An independent copy: two buffer copies, however many texts."""
+        twin = TextColumn()
+        twin._data = bytearray(self._data)
+        twin._rows = self._rows
+        if self._ends is not None:
+            twin._ends = GrowingArray(self._ends.dtype)
+            twin._ends.extend(self._ends.view())
+        return twin
+
     @property
     def nbytes(self) -> int:
         return len(self._data) + (self._ends.nbytes if self._ends is not None else 0)

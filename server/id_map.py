@@ -56,6 +56,10 @@ class IdMap:
     def ids_at(self, rows: np.ndarray) -> list[str]:
         return self._ids.take(rows.tolist())
 
+    def texts(self) -> TextColumn:
+        """A copy of every row's id, removed ones included, to read while this map changes."""
+        return self._ids.copy()
+
     def row_of(self, point_id: str) -> int | None:
         row = int(self.rows_of([point_id])[0])
         return None if row < 0 else row

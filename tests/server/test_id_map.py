@@ -64,6 +64,25 @@ def test_text_column_round_trips_empty_and_multibyte_texts() -> None:
     assert len(column) == len(texts)
 
 
+def test_lines_of_chosen_rows_are_what_take_gives() -> None:
+    """`lines` decodes the rows a snapshot keeps in one go; its copy reads the same."""
+    rng = np.random.default_rng(3)
+    for _ in range(100):
+        column, texts = TextColumn(), []
+        for _ in range(int(rng.integers(1, 4))):
+            batch = [
+                "" if rng.random() < 0.3 else "ż" * int(rng.integers(0, 3)) + str(rng.random())
+                for _ in range(int(rng.integers(0, 20)))
+            ]
+            column.extend(batch)
+            texts += batch
+        rows = np.flatnonzero(rng.random(len(texts)) < 0.6)
+        twin = column.copy()
+        column.extend(["later"])
+        assert twin.lines(rows) == column.lines(rows) == [texts[row] for row in rows]
+        assert len(twin) == len(texts)
+
+
 def test_growing_array_keeps_what_was_appended_across_growth() -> None:
     array = GrowingArray(np.int64)
     for start in range(0, 1000, 37):

@@ -1,16 +1,18 @@
-"""Search latency while a space's snapshots are written: one client searches without pause while
-another upserts every 1.5 s, each upsert passing the log size that triggers a snapshot of the
-whole space (200k x 128 by default, 100 MB).
+"""Search and write latency while a space's snapshots are written: one client searches without
+pause, another upserts one point at a time without pause, and a third upserts 3,000 points every
+1.5 s, each of those passing the log size that triggers a snapshot of the whole space (200k x 128
+by default, 100 MB).
 
     python bench/snapshot_stall.py [--points 200000] [--dim 128] [--seconds 12]
 
-Writes bench/results/snapshot-stall.json. Compare the longest search with the upserts' duration:
-a search that waits for a snapshot takes about as long as it.
+Writes bench/results/snapshot-stall.json. Compare the longest search and the longest one-point
+upsert with the time a snapshot takes: a call that waits for a snapshot takes about as long.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import tempfile
 import threading
 import time
@@ -48,7 +50,7 @@ def main() -> None:
             for start in range(0, args.points, LOAD_BATCH):
                 ids = [str(i) for i in range(start, start + LOAD_BATCH)]
                 client.upsert("bench", ids, rng.normal(size=(LOAD_BATCH, args.dim)))
-        searches, writes = [], []
+        searches, small_writes, writes = [], [], []
         stop = time.monotonic() + args.seconds
 
         def search() -> None:
@@ -59,6 +61,15 @@ def main() -> None:
                     client.search("bench", query, 10)
                     searches.append(time.perf_counter() - began)
 
+        def write_one_at_a_time() -> None:
+            with Client(server.address, timeout=120) as client:
+                for number in itertools.count():
+                    if time.monotonic() >= stop:
+                        return
+                    began = time.perf_counter()
+                    client.upsert("bench", [f"one-{number}"], rng.normal(size=(1, args.dim)))
+                    small_writes.append(time.perf_counter() - began)
+
         def write() -> None:
             with Client(server.address, timeout=120) as client:
                 for batch in range(int((args.seconds - 2) / WRITE_EVERY_S)):
@@ -68,7 +79,7 @@ def main() -> None:
                     client.upsert("bench", ids, rng.normal(size=(WRITE_POINTS, args.dim)))
                     writes.append(time.perf_counter() - began)
 
-        threads = [threading.Thread(target=search), threading.Thread(target=write)]
+        threads = [threading.Thread(target=work) for work in (search, write_one_at_a_time, write)]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -76,6 +87,7 @@ def main() -> None:
         server.stop(0)
 
     ms = np.array(searches) * 1e3
+    small_ms = np.array(small_writes) * 1e3
     result = {
         "command": f"python bench/snapshot_stall.py --points {args.points} --dim {args.dim} "
         f"--seconds {args.seconds:g}",
@@ -83,6 +95,10 @@ def main() -> None:
         "search_p50_ms": round(float(np.percentile(ms, 50)), 2),
         "search_p99_ms": round(float(np.percentile(ms, 99)), 2),
         "search_max_ms": round(float(ms.max()), 2),
+        "one_point_upserts": len(small_ms),
+        "one_point_upsert_p50_ms": round(float(np.percentile(small_ms, 50)), 2),
+        "one_point_upsert_p99_ms": round(float(np.percentile(small_ms, 99)), 2),
+        "one_point_upsert_max_ms": round(float(small_ms.max()), 2),
         "upserts_with_snapshot_ms": [round(s * 1e3) for s in writes],
         "machine": machine(),
     }

@@ -1,24 +1,81 @@
-"""Durability of a user-made space: a snapshot artifact plus a write-ahead log, compacted.
+"""Durability of a user-made space: a snapshot artifact plus write-ahead log segments.
 
-A write is appended (and fsynced) to `wal.log` before it is applied and acknowledged. When the
-log passes a size, the live points are written as a new snapshot artifact that replaces the
-directory atomically, with an empty log: a crash leaves either the old snapshot and its log or the
-new snapshot, never a mix.
+A write is appended (and fsynced) to the log before it is applied and acknowledged. When the log
+passes a size, the space is snapshotted while its writes go on:
+
+1. begin, under the space's write gate (no write half done): the points are copied, and later
+   writes go to a new log segment, `wal.next-<n>.log`;
+2. stage, holding nothing: the copy is written, and fsynced, as a sealed artifact in a staging
+   directory;
+3. finish, under the gate again, briefly: the new segment is hard-linked into the staging
+   directory as its `wal.log`, and the staging directory replaces the space's.
+
+A crash before 3 leaves the old snapshot with every segment, which a start replays in order; a
+crash after it leaves the new snapshot with the segment of the writes made since its copy; a
+crash inside the swap is repaired at start (`recover_interrupted_swaps`).
 """
 
 from __future__ import annotations
 
+import os
+import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
 from semspace import __version__
-from semspace.artifact import Metric, Producer, SpaceManifest, writing_artifact
+from semspace.artifact import (
+    ArtifactWriter,
+    Metric,
+    Producer,
+    SpaceManifest,
+    fsync_directory,
+    writing_artifact,
+)
 from semspace.index_config import IndexConfig
+from semspace.server.columns import TextColumn
 from semspace.server.wal import WAL_FILE, WalRecord, WriteAheadLog
 
 USER_KIND = "user"
+_SEGMENT = re.compile(r"^wal\.next-(\d+)\.log$")
+
+
+@dataclass(frozen=True)
+class PointsCopy:
+    """A space's live points at one moment: copies of its columns, taken in milliseconds (no
+    object per point), and decoded into ids and payloads later, off the write path."""
+
+    manifest: SpaceManifest
+    rows: np.ndarray
+    vectors: np.ndarray
+    id_column: TextColumn
+    payload_column: TextColumn
+
+    def ids(self) -> list[str]:
+        return self.id_column.lines(self.rows)
+
+    def payloads(self) -> list[str]:
+        return self.payload_column.lines(self.rows)
+
+
+@dataclass(frozen=True)
+class SnapshotCopy:
+    """The points as they were when a snapshot began, and the log segment begun then."""
+
+    points: PointsCopy
+    segment: Path
+
+
+def log_segments(directory: Path) -> list[Path]:
+    """A space's log files in the order they were written: wal.log, then wal.next-1.log, ..."""
+    later = sorted(
+        (int(match[1]), path)
+        for path in directory.iterdir()
+        if (match := _SEGMENT.match(path.name)) is not None
+    )
+    return [directory / WAL_FILE, *(path for _, path in later)]
 
 
 class Journal:
@@ -27,46 +84,82 @@ class Journal:
         self._fsync = fsync
         self._compact_bytes = compact_bytes
         self._wal = WriteAheadLog(directory / WAL_FILE, fsync=fsync)
+        self._segments = 0
+        self._snapshotting = False
 
     def append(self, record: WalRecord) -> None:
         self._wal.append(record)
 
     @property
     def wants_snapshot(self) -> bool:
-        return self._wal.size > self._compact_bytes
+        return not self._snapshotting and self._wal.size > self._compact_bytes
 
-    def snapshot(
-        self, manifest: SpaceManifest, ids: list[str], vectors: np.ndarray, payloads: list[str]
-    ) -> None:
-        """Replaces the space directory by one holding exactly these points and an empty log."""
+    def begin_snapshot(self, points: PointsCopy) -> SnapshotCopy:
+        """Under the write gate, with the points just copied: later writes go to a new segment."""
+        self._segments += 1
+        segment = self.directory / f"wal.next-{self._segments}.log"
         self._wal.close()
-        write_snapshot(self.directory.parent, manifest, ids, vectors, payloads)
-        self._wal = WriteAheadLog(self.directory / WAL_FILE, fsync=self._fsync)
+        self._wal = WriteAheadLog(segment, fsync=self._fsync)
+        if self._fsync:
+            fsync_directory(self.directory)
+        self._snapshotting = True
+        return SnapshotCopy(points, segment)
+
+    def stage_snapshot(self, copy: SnapshotCopy) -> ArtifactWriter:
+        """Holding nothing: the copy as a sealed artifact, not yet in place."""
+        writer = ArtifactWriter(
+            self.directory.parent, copy.points.manifest.name, durable=self._fsync
+        )
+        try:
+            seal_snapshot(writer, copy.points)
+        except BaseException:
+            writer.abort()
+            raise
+        return writer
+
+    def finish_snapshot(self, copy: SnapshotCopy, writer: ArtifactWriter) -> None:
+        """Under the write gate: the staged snapshot, with the segment of the writes made since
+        its copy as its log, replaces the space's directory."""
+        os.link(copy.segment, writer.staging / WAL_FILE)
+        if self._fsync:
+            fsync_directory(writer.staging)
+        writer.swap_in()
+        # The open segment is the new directory's wal.log now: the same file, linked there.
+        self._wal.path = self.directory / WAL_FILE
+        self._snapshotting = False
+
+    def abandon_snapshot(self, writer: ArtifactWriter | None) -> None:
+        """Under the write gate: writes go on into the current segment, and a later write
+        snapshots again."""
+        if writer is not None:
+            writer.abort()
+        self._snapshotting = False
 
     def close(self) -> None:
         self._wal.close()
 
 
-def write_snapshot(
-    artifacts_dir: Path,
-    manifest: SpaceManifest,
-    ids: list[str],
-    vectors: np.ndarray,
-    payloads: list[str],
-) -> Path:
-    with writing_artifact(artifacts_dir, manifest.name) as writer:
-        return writer.finish(
-            kind=USER_KIND,
-            metric=manifest.metric,
-            vectors=vectors.reshape(-1, manifest.dim),
-            ids=ids,
-            payloads=payloads,
-            producer=Producer(name="semspace.server", version=__version__),
-            description=manifest.description,
-            created=manifest.created,
-            index=manifest.index,
-            payload_fields=manifest.payload_fields,
-        )
+def write_snapshot(artifacts_dir: Path, points: PointsCopy, *, durable: bool = True) -> Path:
+    """A snapshot of these points, with no log, in place at once."""
+    with writing_artifact(artifacts_dir, points.manifest.name, durable=durable) as writer:
+        seal_snapshot(writer, points)
+        return writer.swap_in()
+
+
+def seal_snapshot(writer: ArtifactWriter, points: PointsCopy) -> None:
+    manifest = points.manifest
+    writer.seal(
+        kind=USER_KIND,
+        metric=manifest.metric,
+        vectors=points.vectors.reshape(-1, manifest.dim),
+        ids=points.ids(),
+        payloads=points.payloads(),
+        producer=Producer(name="semspace.server", version=__version__),
+        description=manifest.description,
+        created=manifest.created,
+        index=manifest.index,
+        payload_fields=manifest.payload_fields,
+    )
 
 
 def empty_manifest(

@@ -17,8 +17,6 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from semspace.artifact import (
     MANIFEST,
     ArtifactError,
@@ -35,11 +33,17 @@ from semspace.server.errors import (
     Unavailable,
 )
 from semspace.server.indexes import build_index
-from semspace.server.journal import USER_KIND, Journal, empty_manifest, write_snapshot
+from semspace.server.journal import (
+    USER_KIND,
+    Journal,
+    empty_manifest,
+    log_segments,
+    write_snapshot,
+)
 from semspace.server.models import load_model
 from semspace.server.settings import ServerSettings
 from semspace.server.space import Space
-from semspace.server.wal import WAL_FILE, replay
+from semspace.server.wal import replay
 
 log = logging.getLogger(__name__)
 
@@ -158,12 +162,14 @@ class SpaceRegistry:
         space = Space(manifest, index, **self._tuning)
         space.load_rows(artifact)
         replayed = 0
-        for record in replay(directory / WAL_FILE, manifest.dim):
-            space.replay(record)
-            replayed += 1
-        if replayed:
+        segments = log_segments(directory)
+        for segment in segments:
+            for record in replay(segment, manifest.dim):
+                space.replay(record)
+                replayed += 1
+        if replayed or len(segments) > 1:
             # Fold the log into a fresh snapshot so that start-up time stays bounded.
-            write_snapshot(self.root, *space.snapshot_rows())
+            write_snapshot(self.root, space.snapshot_points(), durable=self.settings.fsync_writes)
             log.info(
                 "space %s: replayed %d logged writes into a new snapshot", space.name, replayed
             )
@@ -219,15 +225,11 @@ class SpaceRegistry:
             if name in self._current or (self.root / name).exists():
                 raise AlreadyExists(f"space: '{name}' already exists")
             manifest = empty_manifest(name, dim, metric, description, index)
+            space = Space(manifest, build_index(index, dim, metric), **self._tuning)
             directory = write_snapshot(
-                self.root, manifest, [], np.empty((0, dim), dtype=np.float32), []
+                self.root, space.snapshot_points(), durable=self.settings.fsync_writes
             )
-            space = Space(
-                manifest,
-                build_index(index, dim, metric),
-                journal=self._journal(directory),
-                **self._tuning,
-            )
+            space.journal = self._journal(directory)
             space.version = 1
             self._versions[name] = {1: space}
             self._current[name] = space

@@ -10,6 +10,7 @@ alone, so a search never sees half a write.
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,13 +33,15 @@ from semspace.server.index import (
     write_threads,
 )
 from semspace.server.indexes import build_index, measure_recall
-from semspace.server.journal import USER_KIND, Journal
+from semspace.server.journal import USER_KIND, Journal, PointsCopy, SnapshotCopy
 from semspace.server.models import SpaceModel
 from semspace.server.rwlock import ReadWriteLock
 from semspace.server.scroll_cursor import RowHistory, ScrollCursor
 from semspace.server.space_types import NO_SKIP, Neighbors, Page, Pixels, Skip, Target, Text
 from semspace.server.wal import WalRecord
 from semspace.vectors import VectorError, as_matrix, check_finite, unit_rows
+
+log = logging.getLogger(__name__)
 
 # Extra neighbours fetched per query to make up for the points it skips. Fetching past 50,000
 # skipped ids cost 256 HNSW queries 9 s and 1.6 GB (measured); past this bound the skips go to
@@ -79,8 +82,9 @@ class Space:
         self.journal = journal
         self.model = model or SpaceModel(manifest)
         self.lock = ReadWriteLock()
-        # One write at a time, from its log record to its snapshot: a snapshot then needs only
-        # the read lock, so searches go on while it writes the whole space to disk.
+        # One write at a time, from its log record to where it is applied, and a snapshot's copy
+        # of the points: that copy needs only the read lock, so searches go on meanwhile, and
+        # writes go on while the copy is written to disk (server/journal.py).
         self._writes = threading.Lock()
         # Filtered searches matching at most this many points scan them exactly: cheap, and an
         # approximate index with a very selective filter may find fewer than k of them.
@@ -96,6 +100,7 @@ class Space:
         self._layout = 0
         self._row_history = RowHistory(manifest.name)
         self._writes_ended: str | None = None
+        self._snapshot_thread: threading.Thread | None = None
         # Set by the registry: 1 at first load, one more at each reload that swaps it in.
         self.version = 1
 
@@ -152,11 +157,13 @@ class Space:
         else:
             self._apply_delete(record.ids)
 
-    def snapshot_rows(self) -> tuple[SpaceManifest, list[str], np.ndarray, list[str]]:
+    def snapshot_points(self) -> PointsCopy:
         """What a snapshot holds: the manifest, with every payload field seen, and the live
-        rows."""
+        points. The caller holds the read lock."""
         manifest = self.manifest.model_copy(update={"payload_fields": self.payload_index.schema()})
-        return (manifest, *self.live_rows())
+        rows = self.index.live.labels()
+        vectors = self.index.reconstruct(rows)
+        return PointsCopy(manifest, rows, vectors, self._ids.texts(), self._payloads.copy())
 
     def live_rows(self) -> tuple[list[str], np.ndarray, list[str]]:
         """(ids, vectors, payloads) of live points in row order, for snapshots."""
@@ -195,8 +202,7 @@ class Space:
                     journal.append(WalRecord("delete", present, [], None))
                     self._remove_rows(rows[rows >= 0])
                     self._rebuild_if_due()
-            if present:
-                self._snapshot_if_due(journal)
+            self._snapshot_if_due(journal)
         gone = set(present)
         return len(present), [point_id for point_id in ids if point_id not in gone]
 
@@ -206,11 +212,16 @@ class Space:
         self._end_writes(dropped=True)
 
     def close(self) -> None:
-        """Ends the space's writes as the server stops (after draining its calls)."""
+        """Ends the space's writes as the server stops (after draining its calls), once a
+        snapshot being written is in place."""
+        snapshot = self._snapshot_thread
+        if snapshot is not None:
+            snapshot.join()
         self._end_writes(dropped=False)
 
     def _end_writes(self, *, dropped: bool) -> None:
-        # After the write in progress, its snapshot included.
+        # After the write in progress; a snapshot being written is abandoned (its copy is in the
+        # log segments it leaves behind).
         with self._writes, self.lock.write():
             self._writes_ended = "dropped" if dropped else "stopped"
             if self.journal is not None:
@@ -227,10 +238,33 @@ class Space:
             self._rebuild()
 
     def _snapshot_if_due(self, journal: Journal) -> None:
-        """Under the write gate, so the points cannot change while they are written out."""
-        if journal.wants_snapshot:
-            with self.lock.read():
-                journal.snapshot(*self.snapshot_rows())
+        """Under the write gate, so that the copy holds exactly the logged writes; a thread
+        writes it out, so that neither this write's answer nor the next writes wait for it."""
+        if self._writes_ended or not journal.wants_snapshot:
+            return
+        with self.lock.read():
+            points = self.snapshot_points()
+        copy = journal.begin_snapshot(points)
+        self._snapshot_thread = threading.Thread(
+            target=self._write_snapshot, args=(journal, copy), name=f"snapshot-{self.name}"
+        )
+        self._snapshot_thread.start()
+
+    def _write_snapshot(self, journal: Journal, copy: SnapshotCopy) -> None:
+        """Writes the copy out, then puts it in place under the write gate. Every write is safe
+        in the log either way: a failure here is logged, and a later write snapshots again."""
+        staged = None
+        try:
+            staged = journal.stage_snapshot(copy)
+            with self._writes:
+                if self._writes_ended:
+                    journal.abandon_snapshot(staged)
+                else:
+                    journal.finish_snapshot(copy, staged)
+        except Exception:
+            log.exception("space %s: snapshot failed; its log keeps growing", self.name)
+            with self._writes:
+                journal.abandon_snapshot(staged)
 
     def _require_writable(self) -> Journal:
         if self.journal is None:

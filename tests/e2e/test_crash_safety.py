@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from semspace.client import Client, NotFoundError, SemspaceError
 from tests.e2e.processes import ServerProcess
@@ -61,6 +62,13 @@ def stream(
                 return
 
 
+def snapshot_in_progress(artifacts: Path) -> bool:
+    """Whether a kill left a snapshot half done: a staging directory or a second log segment."""
+    return any(p.name.startswith(".stream.staging-") for p in artifacts.iterdir()) or any(
+        (artifacts / "stream").glob("wal.next-*.log")
+    )
+
+
 def verify(address: str, ledger: Ledger) -> tuple[int, int]:
     """(acknowledged points checked, in-flight points found now); fails on any loss or tear.
 
@@ -97,11 +105,16 @@ def verify(address: str, ledger: Ledger) -> tuple[int, int]:
     return len(acked), landed
 
 
-def test_sigkill_mid_stream_loses_no_acknowledged_upsert(tmp_path: Path) -> None:
+# The default log size, where the kills land in the log only, and one small enough that the
+# space is snapshotted every few batches, so that kills land in snapshots too.
+@pytest.mark.parametrize("compact_bytes", ["67108864", "4096"], ids=["log", "snapshots"])
+def test_sigkill_mid_stream_loses_no_acknowledged_upsert(tmp_path: Path, compact_bytes) -> None:
     ledger = Ledger()
     rng = np.random.default_rng(7)
+    env = {"SEMSPACE_WAL_COMPACT_BYTES": compact_bytes}
+    mid_snapshot = 0
     for iteration in range(ITERATIONS):
-        server = ServerProcess(tmp_path)
+        server = ServerProcess(tmp_path, **env)
         try:
             if iteration == 0:
                 with Client(server.address) as client:
@@ -123,19 +136,21 @@ def test_sigkill_mid_stream_loses_no_acknowledged_upsert(tmp_path: Path) -> None
                 assert time.monotonic() < deadline, "the stream of upserts stalled"
                 time.sleep(0.001)
             server.process.kill()  # SIGKILL: no drain, no flush, no goodbye
+            server.wait()
+            mid_snapshot += snapshot_in_progress(tmp_path)
             stop.set()
             for thread in writers:
                 thread.join(timeout=30)
         finally:
             server.process.kill()
             server.wait()
-    server = ServerProcess(tmp_path)
+    server = ServerProcess(tmp_path, **env)
     try:
         checked, _ = verify(server.address, ledger)
         print(
             f"after {ITERATIONS} SIGKILLs: all {checked} acknowledged points intact (0 lost), "
             f"and {len(ledger.landed)} unacknowledged points of in-flight batches "
-            "landed whole"
+            f"landed whole; {mid_snapshot} kills landed while a snapshot was being written"
         )
     finally:
         server.stop()

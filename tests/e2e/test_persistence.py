@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 
 from semspace.artifact import load_artifact
 from semspace.client import Client
-from semspace.server.journal import Journal
 from semspace.server.wal import WAL_FILE
 
 
@@ -101,36 +98,6 @@ def test_a_cosine_space_returns_the_same_bits_after_a_snapshot_and_restart(start
     with Client(start_server().address) as client:
         after = client.get("unit", ids).vectors
     np.testing.assert_array_equal(after, before)
-
-
-def test_reads_go_on_while_a_snapshot_is_written(start_server, monkeypatch) -> None:
-    """A snapshot writes the whole space: searches and gets of it are answered meanwhile, and the
-    next write waits for it. The real snapshot runs, held at its start until the reads are done."""
-    started, reads_done = threading.Event(), threading.Event()
-    write_snapshot = Journal.snapshot
-
-    def held_snapshot(journal: Journal, *rows) -> None:
-        started.set()
-        reads_done.wait(30)
-        write_snapshot(journal, *rows)
-
-    monkeypatch.setattr(Journal, "snapshot", held_snapshot)
-    server = start_server(wal_compact_bytes=1)  # every write snapshots
-    with Client(server.address, timeout=10) as client:
-        client.create_space("s", 2, "l2")
-        writer = threading.Thread(target=client.upsert, args=("s", ["a"], [[1, 0]]))
-        writer.start()
-        try:
-            assert started.wait(10)
-            assert client.search("s", [1, 0], k=1, timeout=5).ids == ["a"]
-            assert client.get("s", ["a"], timeout=5).vectors.tolist() == [[1, 0]]
-        finally:
-            reads_done.set()
-            writer.join(10)
-        assert client.upsert("s", ["b"], [[0, 1]]).count == 2
-    server.stop(0)
-    with Client(start_server().address) as client:
-        assert client.get("s", ["a", "b"]).vectors.tolist() == [[1, 0], [0, 1]]
 
 
 def test_a_space_left_set_aside_by_a_crash_mid_swap_is_served_again(start_server, tmp_path) -> None:

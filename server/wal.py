@@ -54,23 +54,26 @@ def _decode(body: bytes, dim: int) -> WalRecord:
 
 
 def replay(path: Path, dim: int) -> Iterator[WalRecord]:
-    """Yields the intact records of a log, truncating a torn tail in place."""
+    """Yields the intact records of a log, truncating a torn tail in place. Reads a record at a
+    time: a log is as large as the writes since the last snapshot, which may be the space."""
     if not path.exists():
         return
     with path.open("r+b") as handle:
-        data = handle.read()
+        size = handle.seek(0, os.SEEK_END)
+        handle.seek(0)
         offset = 0
-        while offset + _HEADER.size <= len(data):
-            length, crc = _HEADER.unpack_from(data, offset)
-            body = data[offset + _HEADER.size : offset + _HEADER.size + length]
-            if len(body) < length or zlib.crc32(body) != crc:
+        while offset + _HEADER.size <= size:
+            length, crc = _HEADER.unpack(handle.read(_HEADER.size))
+            # A torn header may claim any length: past the end, it is torn.
+            if length > size - offset - _HEADER.size:
+                break
+            body = handle.read(length)
+            if zlib.crc32(body) != crc:
                 break
             yield _decode(body, dim)
             offset += _HEADER.size + length
-        if offset < len(data):
-            log.warning(
-                "%s: dropping a torn record of %d bytes at %d", path, len(data) - offset, offset
-            )
+        if offset < size:
+            log.warning("%s: dropping a torn record of %d bytes at %d", path, size - offset, offset)
             handle.truncate(offset)
             handle.flush()
             os.fsync(handle.fileno())

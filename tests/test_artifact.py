@@ -148,3 +148,48 @@ def test_a_living_writers_staging_directory_is_left_alone(tmp_path) -> None:
             assert busy.exists() and not dead.exists()
         finally:
             other.kill()
+
+
+class Blocks:
+    """Vectors given a few rows at a time, as a snapshot gives them."""
+
+    def __init__(self, matrix: np.ndarray, rows: int, block: int) -> None:
+        self.matrix, self.rows, self.block = matrix, rows, block
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.rows, self.matrix.shape[1]
+
+    def blocks(self):
+        for start in range(0, len(self.matrix), self.block):
+            yield self.matrix[start : start + self.block]
+
+
+def test_vectors_written_in_blocks_load_as_if_saved_whole(tmp_path) -> None:
+    matrix = np.random.default_rng(0).normal(size=(103, 7)).astype(np.float32)
+    with writing_artifact(tmp_path, "blocks") as writer:
+        writer.finish(
+            kind="test",
+            metric=Metric.L2,
+            vectors=Blocks(matrix, 103, 10),
+            ids=[str(i) for i in range(103)],
+            producer=Producer(name="tests"),
+        )
+    loaded = load_artifact(tmp_path / "blocks")
+    assert loaded.manifest.dim == 7
+    np.testing.assert_array_equal(loaded.vectors, matrix)
+
+
+def test_blocks_short_of_the_promised_rows_are_refused(tmp_path) -> None:
+    matrix = np.zeros((10, 3), dtype=np.float32)
+    short = Blocks(matrix[:9], 10, 4)
+    refused = pytest.raises(ArtifactError, match="9 vector rows written, 10 promised")
+    with refused, writing_artifact(tmp_path, "short") as writer:
+        writer.finish(
+            kind="test",
+            metric=Metric.L2,
+            vectors=short,
+            ids=[str(i) for i in range(10)],
+            producer=Producer(name="tests"),
+        )
+    assert list(tmp_path.iterdir()) == []

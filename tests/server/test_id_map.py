@@ -79,7 +79,8 @@ def test_lines_of_chosen_rows_are_what_take_gives() -> None:
         rows = np.flatnonzero(rng.random(len(texts)) < 0.6)
         twin = column.copy()
         column.extend(["later"])
-        assert twin.lines(rows) == column.lines(rows) == [texts[row] for row in rows]
+        expected = "".join(f"{texts[row]}\n" for row in rows)
+        assert twin.lines(rows) == column.lines(rows) == expected
         assert len(twin) == len(texts)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import struct
+
 import numpy as np
 
 from semspace.server.wal import WalRecord, WriteAheadLog, replay
@@ -28,5 +30,17 @@ def test_a_flipped_byte_in_the_last_record_truncates_it(tmp_path) -> None:
     data = bytearray(path.read_bytes())
     data[-1] ^= 0xFF
     path.write_bytes(bytes(data))
+    assert [r.ids for r in replay(path, 2)] == [["a"]]
+    assert path.stat().st_size == size_after_first
+
+
+def test_a_torn_header_claiming_gigabytes_is_cut_off_without_reading_them(tmp_path) -> None:
+    path = tmp_path / "wal.log"
+    wal = WriteAheadLog(path)
+    wal.append(WalRecord("upsert", ["a"], [""], np.zeros((1, 2), dtype=np.float32)))
+    size_after_first = wal.size
+    wal.close()
+    with path.open("ab") as handle:
+        handle.write(struct.pack("<II", 3 << 30, 0) + b"torn")
     assert [r.ids for r in replay(path, 2)] == [["a"]]
     assert path.stat().st_size == size_after_first

@@ -312,7 +312,12 @@ class ArtifactWriter:
             retired = self.artifacts_dir / f".{self.name}.retired-{os.getpid()}"
             os.replace(final, retired)
         # A crash here leaves the space only under `retired`: see recover_interrupted_swaps.
-        os.replace(self.staging, final)
+        try:
+            os.replace(self.staging, final)
+        except OSError:
+            if retired is not None:
+                os.replace(retired, final)  # the old space stays, and the error is raised
+            raise
         fsync_directory(self.artifacts_dir)
         if retired is not None:
             shutil.rmtree(retired, ignore_errors=True)

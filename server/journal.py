@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +31,7 @@ from semspace.artifact import (
     Producer,
     SpaceManifest,
     fsync_directory,
+    fsync_tree,
     writing_artifact,
 )
 from semspace.index_config import IndexConfig
@@ -100,12 +102,21 @@ class Journal:
     def finish_snapshot(self, copy: SnapshotCopy, writer: ArtifactWriter) -> None:
         """Under the write gate: the staged snapshot, with the segment of the writes made since
         its copy as its log, replaces the space's directory."""
-        os.link(copy.segment, writer.staging / WAL_FILE)
+        try:
+            os.link(copy.segment, writer.staging / WAL_FILE)
+            linked = True
+        except OSError:  # a file system without hard links: copy, writes wait meanwhile
+            shutil.copyfile(copy.segment, writer.staging / WAL_FILE)
+            linked = False
         if self._fsync:
-            fsync_directory(writer.staging)
+            fsync_tree(writer.staging)
         writer.swap_in()
-        # The open segment is the new directory's wal.log now: the same file, linked there.
-        self._wal.path = self.directory / WAL_FILE
+        if linked:
+            # The open segment is the new directory's wal.log now: the same file, linked there.
+            self._wal.path = self.directory / WAL_FILE
+        else:
+            self._wal.close()
+            self._wal = WriteAheadLog(self.directory / WAL_FILE, fsync=self._fsync)
         self._snapshotting = False
 
     def abandon_snapshot(self, writer: ArtifactWriter | None) -> None:

@@ -193,3 +193,18 @@ def test_blocks_short_of_the_promised_rows_are_refused(tmp_path) -> None:
             producer=Producer(name="tests"),
         )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_swap_leaves_the_old_space_in_place(tmp_path, monkeypatch) -> None:
+    write_space(tmp_path, rows=3)
+    replace = os.replace
+
+    def failing_replace(source, target) -> None:
+        if os.path.basename(source).startswith(".demo.staging-"):
+            raise OSError(2, "No such file or directory")  # e.g. the staging directory vanished
+        replace(source, target)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OSError):
+        write_space(tmp_path, rows=5)
+    assert load_artifact(tmp_path / "demo").manifest.count == 3

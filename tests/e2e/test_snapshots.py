@@ -4,6 +4,7 @@ acknowledged. The real snapshot runs, held at a step by wrapping it (tests stop 
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from collections.abc import Callable, Iterator
@@ -230,3 +231,30 @@ def test_a_snapshot_read_in_blocks_holds_the_points_as_they_were_at_its_copy(
         np.testing.assert_array_equal(snapshot.vectors, np.stack([by_id[i] for i in ids[1:]]))
     expected = {**by_id, **dict(zip(ids[1300:1400], replaced, strict=True))}
     assert_holds(start_server().address, "s", {i: expected[i] for i in ids[1300:]})
+
+
+def test_without_hard_links_the_new_segment_is_copied_and_writes_go_on(
+    start_server, monkeypatch, tmp_path
+) -> None:
+    """Some file systems refuse hard links: the segment is copied into the snapshot instead,
+    under the write gate, and the log reopened there."""
+
+    def no_links(source, target) -> None:
+        raise OSError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    server = start_server(wal_compact_bytes=1)
+    expected: dict[str, np.ndarray] = {}
+    with Client(server.address, timeout=10) as client:
+        client.create_space("s", 4, "l2")
+        with held(monkeypatch, Journal, "stage_snapshot") as reached:
+            expected.update(zip("ab", fill(client, "s", ["a", "b"]), strict=True))
+            assert reached.wait(10)
+            expected.update(zip("c", fill(client, "s", ["c"]), strict=True))  # the segment
+        for point_id in "def":  # after the swap, into the reopened log
+            expected.update(zip(point_id, fill(client, "s", [point_id]), strict=True))
+    server.stop(0)  # once the last snapshot is in place
+    directory = tmp_path / "artifacts" / "s"
+    assert load_artifact(directory).manifest.count >= 2
+    assert not list(directory.glob("wal.next-*"))
+    assert_holds(start_server().address, "s", expected)

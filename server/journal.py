@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,6 +61,15 @@ def log_segments(directory: Path) -> list[Path]:
     return [directory / WAL_FILE, *(path for _, path in later)]
 
 
+@dataclass
+class SnapshotStats:
+    """What operators see of a space's snapshots (metrics)."""
+
+    written: int = 0
+    failed: int = 0
+    last_seconds: float = 0.0
+
+
 class Journal:
     def __init__(self, directory: Path, *, fsync: bool, compact_bytes: int) -> None:
         self.directory = directory
@@ -68,12 +78,25 @@ class Journal:
         self._wal = WriteAheadLog(directory / WAL_FILE, fsync=fsync)
         self._segments = 0
         self._snapshotting = False
+        self._began = 0.0
+        self.stats = SnapshotStats()
 
     def append(self, record: WalRecord) -> None:
         self._wal.append(record)
 
     @property
+    def log_bytes(self) -> int:
+        """Bytes in the log segment written now (what the next snapshot will fold)."""
+        return self._wal.size
+
+    @property
+    def snapshotting(self) -> bool:
+        return self._snapshotting
+
+    @property
     def wants_snapshot(self) -> bool:
+        # Each try begins a new segment: after a failure (a full disk) the next waits for as
+        # much log again, where a try per write would rewrite the whole space each time.
         return not self._snapshotting and self._wal.size > self._compact_bytes
 
     def begin_snapshot(self, points: PointsCopy) -> SnapshotCopy:
@@ -85,6 +108,7 @@ class Journal:
         if self._fsync:
             fsync_directory(self.directory)
         self._snapshotting = True
+        self._began = time.perf_counter()
         return SnapshotCopy(points, segment)
 
     def stage_snapshot(self, copy: SnapshotCopy) -> ArtifactWriter:
@@ -118,13 +142,16 @@ class Journal:
             self._wal.close()
             self._wal = WriteAheadLog(self.directory / WAL_FILE, fsync=self._fsync)
         self._snapshotting = False
+        self.stats.written += 1
+        self.stats.last_seconds = time.perf_counter() - self._began
 
-    def abandon_snapshot(self, writer: ArtifactWriter | None) -> None:
+    def abandon_snapshot(self, writer: ArtifactWriter | None, *, failed: bool) -> None:
         """Under the write gate: writes go on into the current segment, and a later write
-        snapshots again."""
+        snapshots again once that segment passes the compaction size."""
         if writer is not None:
             writer.abort()
         self._snapshotting = False
+        self.stats.failed += failed
 
     def close(self) -> None:
         self._wal.close()

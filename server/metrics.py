@@ -1,5 +1,6 @@
-"""Prometheus metrics: calls by RPC and status, latency, batch sizes, vectors and index memory per
-space, process memory. Served over HTTP when `metrics_port` is set (off by default).
+"""Prometheus metrics: calls by RPC and status, latency, batch sizes, vectors, index memory, log
+size and snapshots per space, process memory. Served over HTTP when `metrics_port` is set (off
+by default).
 
 The metric objects are process-wide, as Prometheus clients expect one exporter per process; the
 spaces of a running server are read at scrape time by a collector that the server registers.
@@ -14,7 +15,12 @@ from dataclasses import dataclass
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, ProcessCollector
-from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily, Metric
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    InfoMetricFamily,
+    Metric,
+)
 from prometheus_client.exposition import start_http_server
 
 from semspace import __version__
@@ -91,12 +97,41 @@ class SpacesCollector:
         memory = GaugeMetricFamily(
             "semspace_index_memory_bytes", "Estimated memory of a space's index.", labels=["space"]
         )
+        log_bytes = GaugeMetricFamily(
+            "semspace_log_bytes",
+            "Bytes of a user space's write-ahead log that its next snapshot will fold.",
+            labels=["space"],
+        )
+        snapshots = CounterMetricFamily(
+            "semspace_snapshots", "Snapshots of a user space put in place.", labels=["space"]
+        )
+        failures = CounterMetricFamily(
+            "semspace_snapshot_failures",
+            "Snapshots of a user space that failed (the log keeps every write; see the log).",
+            labels=["space"],
+        )
+        seconds = GaugeMetricFamily(
+            "semspace_snapshot_seconds",
+            "How long a user space's last snapshot took, from its copy to its swap.",
+            labels=["space"],
+        )
+        running = GaugeMetricFamily(
+            "semspace_snapshot_running",
+            "1 while a user space's snapshot is written.",
+            labels=["space"],
+        )
         loaded = self.registry.loaded
         for space in self.registry.all() if loaded else []:
             vectors.add_metric([space.name], space.count)
             memory.add_metric([space.name], space.index.memory_bytes)
-        yield vectors
-        yield memory
+            if space.journal is not None:
+                log_bytes.add_metric([space.name], space.journal.log_bytes)
+                stats = space.journal.stats
+                snapshots.add_metric([space.name], stats.written)
+                failures.add_metric([space.name], stats.failed)
+                seconds.add_metric([space.name], stats.last_seconds)
+                running.add_metric([space.name], int(space.journal.snapshotting))
+        yield from (vectors, memory, log_bytes, snapshots, failures, seconds, running)
         yield GaugeMetricFamily(
             "semspace_spaces_loaded", "1 once the spaces are loaded and served.", value=int(loaded)
         )

@@ -270,13 +270,13 @@ class Space:
             staged = journal.stage_snapshot(copy)
             with self._writes:
                 if self._writes_ended:
-                    journal.abandon_snapshot(staged)
+                    journal.abandon_snapshot(staged, failed=False)
                 else:
                     journal.finish_snapshot(copy, staged)
         except Exception:
             log.exception("space %s: snapshot failed; its log keeps growing", self.name)
             with self._writes:
-                journal.abandon_snapshot(staged)
+                journal.abandon_snapshot(staged, failed=True)
 
     def _require_writable(self) -> Journal:
         if self.journal is None:

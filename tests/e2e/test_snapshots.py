@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +20,7 @@ from semspace.artifact import ArtifactWriter, load_artifact
 from semspace.client import Client, NotFoundError
 from semspace.server import points_copy
 from semspace.server.journal import Journal
+from tests.e2e.test_observability import scrape
 
 
 @contextmanager
@@ -58,6 +60,22 @@ def copy_of_disk(root: Path, tmp_path: Path) -> Path:
     crashed = tmp_path / "crashed"
     shutil.copytree(root, crashed, symlinks=True)
     return crashed
+
+
+def wait_for_snapshots(server, space: str) -> tuple[float, float, float]:
+    """(snapshots written, failed, log bytes) from the metrics, once none is running."""
+    deadline = time.monotonic() + 10
+    while True:
+        samples = scrape(server)
+        label = (("space", space),)
+        if not samples[("semspace_snapshot_running", label)]:
+            return (
+                samples[("semspace_snapshots_total", label)],
+                samples[("semspace_snapshot_failures_total", label)],
+                samples[("semspace_log_bytes", label)],
+            )
+        assert time.monotonic() < deadline, "a snapshot never ended"
+        time.sleep(0.02)
 
 
 def crash_to(crashed: Path, root: Path) -> None:
@@ -258,3 +276,34 @@ def test_without_hard_links_the_new_segment_is_copied_and_writes_go_on(
     assert load_artifact(directory).manifest.count >= 2
     assert not list(directory.glob("wal.next-*"))
     assert_holds(start_server().address, "s", expected)
+
+
+def test_a_full_disk_is_retried_once_per_compaction_size_and_counted(
+    start_server, monkeypatch, tmp_path
+) -> None:
+    """Every snapshot fails while the disk is full: each try would write the whole space, so the
+    next waits for as much log again, not for the next write; the metrics count the failures,
+    and once the disk has room a snapshot folds the log."""
+    write_rows = artifact.write_rows
+    disk_full = [True]
+
+    def full_disk(*args, **kwargs) -> None:
+        if disk_full[0]:
+            raise OSError(28, "No space left on device")
+        write_rows(*args, **kwargs)
+
+    server = start_server(wal_compact_bytes=4096, metrics_port=0)
+    with Client(server.address, timeout=10) as client:
+        client.create_space("s", 4, "l2")
+        monkeypatch.setattr(artifact, "write_rows", full_disk)
+        for number in range(60):
+            fill(client, "s", [f"p{number}-{i}" for i in range(20)])
+        written, failed, _ = wait_for_snapshots(server, "s")
+        logged = sum(p.stat().st_size for p in (tmp_path / "artifacts" / "s").glob("wal*.log"))
+        # A try at every write past the first 4 KiB would be about 55 here.
+        assert written == 0 and 3 <= failed <= logged // 4096 + 1
+        disk_full[0] = False
+        for number in range(60, 70):
+            fill(client, "s", [f"p{number}-{i}" for i in range(20)])
+        written, failed_later, log_bytes = wait_for_snapshots(server, "s")
+        assert written >= 1 and failed_later == failed and log_bytes < logged

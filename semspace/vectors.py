@@ -55,6 +55,22 @@ def check_finite(matrix: np.ndarray, field: str) -> None:
         raise VectorError(f"{field}[{row}]", "contains NaN or Inf; every component must be finite")
 
 
+def check_storable(matrix: np.ndarray, stored_as: np.dtype, field: str) -> None:
+    """Rejects rows that storage of `stored_as` (float16: ±65,504 at most) would turn into Inf,
+    naming the first."""
+    if stored_as != np.float16:
+        return
+    with np.errstate(over="ignore"):  # the overflow is what this looks for
+        overflow = ~np.isfinite(matrix.astype(np.float16)).all(axis=1)
+    if overflow.any():
+        row = int(np.flatnonzero(overflow)[0])
+        raise VectorError(
+            f"{field}[{row}]",
+            "has a component beyond ±65,504: the space stores float16 (vector_bits 16), "
+            "which would make it Inf",
+        )
+
+
 def unit_rows(matrix: np.ndarray, field: str) -> np.ndarray:
     """Rows scaled to unit length; a zero row has no direction and is rejected."""
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)

@@ -67,6 +67,7 @@ class IvfIndex:
         self.config = config
         self.kind = config.kind.value
         self._quantised = config.kind is IndexKind.IVF_PQ
+        self.vector_dtype = np.dtype(np.float32)
         self._pending: FlatIndex | None = FlatIndex(dim, metric)
         self._ivf: faiss.IndexIVF | None = None
         self._quantizer: faiss.Index | None = None

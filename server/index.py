@@ -68,6 +68,8 @@ class VectorIndex(Protocol):
     config: IndexConfig
     # Which labels hold a live point: kept by the index, read by the space (filters, scroll).
     live: LiveLabels
+    # How the index keeps the vectors: float32, or float16 (HNSW with vector_bits 16).
+    vector_dtype: np.dtype
 
     def add(self, labels: np.ndarray, vectors: np.ndarray) -> None: ...
 
@@ -260,7 +262,7 @@ class AppendOnlyIndex:
         self.config = config
         self._index = index
         # How the storage's codes hold each vector: float32 (IndexFlat) or float16 (fp16 SQ).
-        self._vector_dtype = np.dtype(vector_dtype)
+        self.vector_dtype = np.dtype(vector_dtype)
         self.live = LiveLabels()
 
     def add(self, labels: np.ndarray, vectors: np.ndarray) -> None:
@@ -268,6 +270,9 @@ class AppendOnlyIndex:
         if not np.array_equal(labels, np.arange(start, start + len(labels))):
             raise ValueError(f"{self.kind} labels must continue from {start} in order")
         if len(labels):
+            if self.vector_dtype == np.float16:
+                # Round half to even, as IEEE and numpy do; FAISS rounds halves up.
+                vectors = vectors.astype(np.float16)
             self._index.add(np.ascontiguousarray(vectors, dtype=np.float32))
             self.live.add(labels)
 
@@ -321,9 +326,9 @@ class AppendOnlyIndex:
     def _all_vectors(self) -> np.ndarray:
         """Every stored vector, live or dead, in label order, as stored (a view of the codes)."""
         n = int(self._index.ntotal)
-        size = n * self.dim * self._vector_dtype.itemsize
+        size = n * self.dim * self.vector_dtype.itemsize
         codes = faiss.rev_swig_ptr(self._storage().codes.data(), size)
-        return codes.view(self._vector_dtype).reshape(n, self.dim)
+        return codes.view(self.vector_dtype).reshape(n, self.dim)
 
     @property
     def count(self) -> int:
@@ -336,7 +341,7 @@ class AppendOnlyIndex:
     @property
     def memory_bytes(self) -> int:
         # Vectors, and a byte of live mask per label.
-        return int(self._index.ntotal) * (self.dim * self._vector_dtype.itemsize + 1)
+        return int(self._index.ntotal) * (self.dim * self.vector_dtype.itemsize + 1)
 
 
 class FlatIndex(AppendOnlyIndex):

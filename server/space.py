@@ -40,7 +40,13 @@ from semspace.server.rwlock import ReadWriteLock
 from semspace.server.scroll_cursor import RowHistory, ScrollCursor
 from semspace.server.space_types import NO_SKIP, Neighbors, Page, Pixels, Skip, Target, Text
 from semspace.server.wal import WalRecord
-from semspace.vectors import VectorError, as_matrix, check_finite, unit_rows
+from semspace.vectors import (
+    VectorError,
+    as_matrix,
+    check_finite,
+    check_storable,
+    unit_rows,
+)
 
 log = logging.getLogger(__name__)
 
@@ -188,6 +194,7 @@ class Space:
         """(inserted, updated); durable in the log before it is visible."""
         journal = self._require_writable()
         prepared = self._prepare(vectors, "vectors")
+        check_storable(prepared, self.index.vector_dtype, "vectors")
         if len(prepared) != len(ids):
             raise InvalidArgument(f"vectors: {len(prepared)} rows for {len(ids)} ids")
         with self._writes:

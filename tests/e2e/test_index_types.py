@@ -199,10 +199,8 @@ def test_float16_hnsw_holds_rounded_vectors_in_half_the_memory(
             client.upsert(name, ids, data)
         assert np.array_equal(client.get("full", ids).vectors, data)
         held = client.get("half", ids).vectors
-        # Float16 values, each a nearest one (FAISS rounds ties away from zero, numpy to even).
-        assert np.array_equal(held.astype(np.float16).astype(np.float32), held)
-        nearest = data.astype(np.float16).astype(np.float32)
-        assert (np.abs(held - data) <= np.abs(nearest - data)).all()
+        # Each the float16 value IEEE rounding gives, ties to even (FAISS alone rounds them up).
+        assert np.array_equal(held, data.astype(np.float16).astype(np.float32))
         assert not np.array_equal(held, data)
         hit = client.search("half", data[5], k=1, with_vectors=True)
         assert hit.ids == ["p5"] and np.array_equal(hit.vectors[0], held[5])
@@ -215,6 +213,24 @@ def test_float16_hnsw_holds_rounded_vectors_in_half_the_memory(
     with Client(start_server().address) as client:
         assert client.get_space("half").index_info.params["vector_bits"] == 16
         assert np.array_equal(client.get("half", ids).vectors, held)
+
+
+def test_float16_rounds_ties_to_even_and_refuses_what_it_would_store_as_inf(
+    client: Client,
+) -> None:
+    client.create_space("half16", 2, "l2", index="hnsw", index_params={"vector_bits": 16})
+    tie = np.float32(1 + 2**-11)  # halfway between float16 1 and its successor
+    largest = np.float32(65519)  # rounds to float16's largest, 65,504
+    client.upsert("half16", ["tie", "big"], [[tie, -tie], [largest, -largest]])
+    assert client.get("half16", ["tie", "big"]).vectors.tolist() == [
+        [1.0, -1.0],
+        [65504.0, -65504.0],
+    ]
+    for beyond in (65520.0, 1e6):  # 65,520 rounds to Inf
+        with pytest.raises(InvalidArgumentError, match=r"vectors\[1\].*float16"):
+            client.upsert("half16", ["ok", "inf"], [[1, 2], [0, beyond]])
+    assert client.get_space("half16").count == 2
+    assert client.search("half16", [1, -1], k=1).ids == ["tie"]
 
 
 def test_knobs_change_the_effort(client: Client) -> None:

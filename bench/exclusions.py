@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import argparse
 import resource
-import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
+from in_process import in_process_server
 from machine import machine, write_result
 
 from semspace.client import Client
-from semspace.server.app import create_server
-from semspace.server.settings import ServerSettings
 
 DIM = 16
 
@@ -38,23 +35,21 @@ def main() -> None:
     rng = np.random.default_rng(0)
     ids = [str(i) for i in range(args.points)]
 
-    with tempfile.TemporaryDirectory() as artifacts:
-        settings = ServerSettings(port=0, artifacts_dir=Path(artifacts), fsync_writes=False)
-        server = create_server(settings)
-        server.load()
-        with Client(server.address, timeout=300) as client:
-            client.create_space("bench", DIM, "l2", index="hnsw")
-            for start in range(0, args.points, 50_000):
-                batch = ids[start : start + 50_000]
-                client.upsert("bench", batch, rng.normal(size=(len(batch), DIM)))
-            queries = rng.normal(size=(args.queries, DIM))
-            excluded = ids[: args.excluded]
-            before = peak_rss_mib()
-            began = time.perf_counter()
-            answers = client.search_batch("bench", queries, 10, exclude_ids=excluded)
-            seconds = time.perf_counter() - began
-            grown = peak_rss_mib() - before
-        server.stop(0)
+    with (
+        in_process_server(fsync_writes=False) as server,
+        Client(server.address, timeout=300) as client,
+    ):
+        client.create_space("bench", DIM, "l2", index="hnsw")
+        for start in range(0, args.points, 50_000):
+            batch = ids[start : start + 50_000]
+            client.upsert("bench", batch, rng.normal(size=(len(batch), DIM)))
+        queries = rng.normal(size=(args.queries, DIM))
+        excluded = ids[: args.excluded]
+        before = peak_rss_mib()
+        began = time.perf_counter()
+        answers = client.search_batch("bench", queries, 10, exclude_ids=excluded)
+        seconds = time.perf_counter() - began
+        grown = peak_rss_mib() - before
 
     left_out = set(excluded)
     assert all(len(a.ids) == 10 and not left_out & set(a.ids) for a in answers)

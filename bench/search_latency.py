@@ -11,16 +11,14 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import tempfile
 import time
 from pathlib import Path
 
 import faiss
 import numpy as np
+from in_process import in_process_server
 
 from semspace.client import Client
-from semspace.server.app import create_server
-from semspace.server.settings import ServerSettings
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -44,21 +42,17 @@ def main() -> None:
     queries = rng.normal(size=(args.queries, args.dim)).astype(np.float32)
     ids = [str(i) for i in range(args.points)]
 
-    with tempfile.TemporaryDirectory() as artifacts:
-        server = create_server(ServerSettings(port=0, artifacts_dir=Path(artifacts)))
-        server.load()
-        with Client(server.address) as client:
-            client.create_space("bench", args.dim, args.metric)
-            for start in range(0, args.points, 5_000):
-                client.upsert("bench", ids[start : start + 5_000], points[start : start + 5_000])
-            for query in queries[:200]:  # warm-up: connection, caches
-                client.search("bench", query, args.k)
-            grpc_samples = []
-            for query in queries:
-                began = time.perf_counter()
-                client.search("bench", query, args.k)
-                grpc_samples.append(time.perf_counter() - began)
-        server.stop(0)
+    with in_process_server() as server, Client(server.address) as client:
+        client.create_space("bench", args.dim, args.metric)
+        for start in range(0, args.points, 5_000):
+            client.upsert("bench", ids[start : start + 5_000], points[start : start + 5_000])
+        for query in queries[:200]:  # warm-up: connection, caches
+            client.search("bench", query, args.k)
+        grpc_samples = []
+        for query in queries:
+            began = time.perf_counter()
+            client.search("bench", query, args.k)
+            grpc_samples.append(time.perf_counter() - began)
 
     unit = points / np.linalg.norm(points, axis=1, keepdims=True)
     index = faiss.IndexFlatIP(args.dim)

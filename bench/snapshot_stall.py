@@ -13,17 +13,14 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import tempfile
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
+from in_process import in_process_server
 from machine import machine, write_result
 
 from semspace.client import Client
-from semspace.server.app import create_server
-from semspace.server.settings import ServerSettings
 
 LOAD_BATCH = 20_000
 WRITE_POINTS = 3_000
@@ -38,13 +35,8 @@ def main() -> None:
     args = parser.parse_args()
     rng = np.random.default_rng(0)
 
-    with tempfile.TemporaryDirectory() as artifacts:
-        # A 1 MiB log: every write of WRITE_POINTS vectors (1.5 MB at 128-d) snapshots.
-        settings = ServerSettings(
-            port=0, artifacts_dir=Path(artifacts), fsync_writes=False, wal_compact_bytes=1 << 20
-        )
-        server = create_server(settings)
-        server.load()
+    # A 1 MiB log: every write of WRITE_POINTS vectors (1.5 MB at 128-d) snapshots.
+    with in_process_server(fsync_writes=False, wal_compact_bytes=1 << 20) as server:
         with Client(server.address, timeout=120) as client:
             client.create_space("bench", args.dim, "l2")
             for start in range(0, args.points, LOAD_BATCH):
@@ -84,7 +76,6 @@ def main() -> None:
             thread.start()
         for thread in threads:
             thread.join()
-        server.stop(0)
 
     ms = np.array(searches) * 1e3
     small_ms = np.array(small_writes) * 1e3

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from wsgiref.simple_server import WSGIServer
 
@@ -24,8 +24,10 @@ from prometheus_client.core import (
 from prometheus_client.exposition import start_http_server
 
 from semspace import __version__
+from semspace.server.journal import Journal
 from semspace.server.registry import SpaceRegistry
 from semspace.server.settings import ServerSettings
+from semspace.server.space import Space
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +78,54 @@ def observe_batch_size(rpc: str, space: str, size: int) -> None:
     BATCH_SIZE.labels(rpc, space).observe(size)
 
 
+def _journal_value(read: Callable[[Journal], float]) -> Callable[[Space], float | None]:
+    """A figure of a user space's journal; trained spaces have none."""
+    return lambda space: None if space.journal is None else read(space.journal)
+
+
+Family = type[GaugeMetricFamily] | type[CounterMetricFamily]
+# Per-space metrics read at each scrape: name, help, family, the value for a space (None: none).
+PER_SPACE: list[tuple[str, str, Family, Callable[[Space], float | None]]] = [
+    ("semspace_space_vectors", "Live points of a space.", GaugeMetricFamily, lambda s: s.count),
+    (
+        "semspace_index_memory_bytes",
+        "Estimated memory of a space's index.",
+        GaugeMetricFamily,
+        lambda s: s.index.memory_bytes,
+    ),
+    (
+        "semspace_log_bytes",
+        "Bytes of a user space's write-ahead log that its next snapshot will fold.",
+        GaugeMetricFamily,
+        _journal_value(lambda journal: journal.log_bytes),
+    ),
+    (
+        "semspace_snapshots",
+        "Snapshots of a user space put in place.",
+        CounterMetricFamily,
+        _journal_value(lambda journal: journal.stats.written),
+    ),
+    (
+        "semspace_snapshot_failures",
+        "Snapshots of a user space that failed (the log keeps every write; see the log).",
+        CounterMetricFamily,
+        _journal_value(lambda journal: journal.stats.failed),
+    ),
+    (
+        "semspace_snapshot_seconds",
+        "How long a user space's last snapshot took, from its copy to its swap.",
+        GaugeMetricFamily,
+        _journal_value(lambda journal: journal.stats.last_seconds),
+    ),
+    (
+        "semspace_snapshot_running",
+        "1 while a user space's snapshot is written.",
+        GaugeMetricFamily,
+        _journal_value(lambda journal: int(journal.snapshotting)),
+    ),
+]
+
+
 class SpacesCollector:
     """Vectors and index memory per space, read from the registry at each scrape."""
 
@@ -91,47 +141,15 @@ class SpacesCollector:
         info = InfoMetricFamily("semspace_build", "Version of the running server.")
         info.add_metric([], {"version": __version__})
         yield info
-        vectors = GaugeMetricFamily(
-            "semspace_space_vectors", "Live points of a space.", labels=["space"]
-        )
-        memory = GaugeMetricFamily(
-            "semspace_index_memory_bytes", "Estimated memory of a space's index.", labels=["space"]
-        )
-        log_bytes = GaugeMetricFamily(
-            "semspace_log_bytes",
-            "Bytes of a user space's write-ahead log that its next snapshot will fold.",
-            labels=["space"],
-        )
-        snapshots = CounterMetricFamily(
-            "semspace_snapshots", "Snapshots of a user space put in place.", labels=["space"]
-        )
-        failures = CounterMetricFamily(
-            "semspace_snapshot_failures",
-            "Snapshots of a user space that failed (the log keeps every write; see the log).",
-            labels=["space"],
-        )
-        seconds = GaugeMetricFamily(
-            "semspace_snapshot_seconds",
-            "How long a user space's last snapshot took, from its copy to its swap.",
-            labels=["space"],
-        )
-        running = GaugeMetricFamily(
-            "semspace_snapshot_running",
-            "1 while a user space's snapshot is written.",
-            labels=["space"],
-        )
         loaded = self.registry.loaded
-        for space in self.registry.all() if loaded else []:
-            vectors.add_metric([space.name], space.count)
-            memory.add_metric([space.name], space.index.memory_bytes)
-            if space.journal is not None:
-                log_bytes.add_metric([space.name], space.journal.log_bytes)
-                stats = space.journal.stats
-                snapshots.add_metric([space.name], stats.written)
-                failures.add_metric([space.name], stats.failed)
-                seconds.add_metric([space.name], stats.last_seconds)
-                running.add_metric([space.name], int(space.journal.snapshotting))
-        yield from (vectors, memory, log_bytes, snapshots, failures, seconds, running)
+        spaces = self.registry.all() if loaded else []
+        for name, help_text, family_type, value_of in PER_SPACE:
+            family = family_type(name, help_text, labels=["space"])
+            for space in spaces:
+                value = value_of(space)
+                if value is not None:
+                    family.add_metric([space.name], value)
+            yield family
         yield GaugeMetricFamily(
             "semspace_spaces_loaded", "1 once the spaces are loaded and served.", value=int(loaded)
         )

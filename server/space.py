@@ -183,11 +183,6 @@ class Space:
             vectors = self.index.reconstruct(rows)
         return PointsCopy(manifest, rows, vectors, self._ids.texts(), self._payloads.copy())
 
-    def live_rows(self) -> tuple[list[str], np.ndarray, list[str]]:
-        """(ids, vectors, payloads) of live points in row order, for snapshots."""
-        rows = self.index.live.labels()
-        return self._ids.ids_at(rows), self.index.reconstruct(rows), self._payloads.take(rows)
-
     # -- writes ---------------------------------------------------------------------------
 
     def upsert(self, ids: list[str], vectors: np.ndarray, payloads: list[str]) -> tuple[int, int]:
@@ -204,7 +199,7 @@ class Space:
                 updated = int((existing >= 0).sum())
                 journal.append(WalRecord("upsert", ids, payloads, prepared))
                 self._replace(existing, ids, prepared, payloads)
-                self._rebuild_if_due()
+            self._rebuild_if_due()
             self._snapshot_if_due(journal)
         return len(ids) - updated, updated
 
@@ -220,7 +215,7 @@ class Space:
                 if present:
                     journal.append(WalRecord("delete", present, [], None))
                     self._remove_rows(rows[rows >= 0])
-                    self._rebuild_if_due()
+            self._rebuild_if_due()
             self._snapshot_if_due(journal)
         gone = set(present)
         return len(present), [point_id for point_id in ids if point_id not in gone]
@@ -253,8 +248,16 @@ class Space:
             raise Unavailable(f"space: the server is stopping; write to '{self.name}' again")
 
     def _rebuild_if_due(self) -> None:
-        if self.dead_rows > max(1024, self.count):
-            self._rebuild()
+        """Under the write gate: once dead rows outnumber live ones (and 1,024), a fresh index
+        of the live points, renumbered. It is built while reads go on (1M points in HNSW take
+        minutes); writes wait for it, and only the swap takes the write lock."""
+        if self.dead_rows <= max(1024, self.count):
+            return
+        rebuilt = self._rebuilt()
+        with self.lock.write():
+            self._row_history.rebuilding(self.index.live.mask)
+            self.index, self._ids, self._payloads, self.payload_index = rebuilt
+            self._layout += 1
 
     def _snapshot_if_due(self, journal: Journal) -> None:
         """Under the write gate, so that the copy holds exactly the logged writes; a thread
@@ -323,17 +326,27 @@ class Space:
         self.index.remove(rows)
         self._ids.remove_rows(rows)
 
-    def _rebuild(self) -> None:
-        """A fresh index of the live points, renumbered: drops the dead rows. The caller holds
-        the write lock."""
-        ids, vectors, payloads = self.live_rows()
-        self._row_history.rebuilding(self.index.live.mask)
-        self.index = build_index(self.index.config, self.manifest.dim, self.manifest.metric)
-        self._ids, self._payloads = IdMap(), TextColumn()
-        fields = self.payload_index.schema()
-        self.payload_index = PayloadIndex(self.name)
-        self.payload_index.remember(fields)
-        self._apply_upsert(ids, vectors, payloads)
+    def _rebuilt(
+        self,
+    ) -> tuple[VectorIndex, IdMap, TextColumn, PayloadIndex]:
+        """The live points in new structures, a block at a time (one block of vectors held
+        beside the two indexes). The caller holds the write gate, so nothing here changes."""
+        index = build_index(self.index.config, self.manifest.dim, self.manifest.metric)
+        ids, payloads = IdMap(), TextColumn()
+        payload_index = PayloadIndex(self.name)
+        payload_index.remember(self.payload_index.schema())
+        live = self.index.live.labels()
+        for start in range(0, len(live), LOAD_BLOCK_ROWS):
+            old_rows = live[start : start + LOAD_BLOCK_ROWS]
+            with self.lock.read():
+                vectors = self.index.reconstruct(old_rows)
+            texts = self._payloads.take(old_rows.tolist())
+            rows = ids.append(self._ids.ids_at(old_rows))
+            with write_threads(len(rows), self.write_threads):
+                index.add(rows, vectors)
+            payloads.extend(texts)
+            payload_index.add(rows, texts)
+        return index, ids, payloads, payload_index
 
     # -- reads ----------------------------------------------------------------------------
 

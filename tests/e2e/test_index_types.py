@@ -3,12 +3,14 @@ deletes that never come back, replacements, per-request knobs, and the index sur
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import numpy as np
 import pytest
 
 from semspace.client import Client, InvalidArgumentError
+from semspace.server import space as space_module
 from semspace.server.app import SemspaceServer
 
 DIM = 32
@@ -277,3 +279,41 @@ def test_bad_knobs_are_named(client: Client, kind: str, knobs: dict, field: str)
     client.upsert("s", ["a"], np.ones((1, DIM)))
     with pytest.raises(InvalidArgumentError, match=field.replace(".", r"\.")):
         client.search("s", np.ones(DIM), **knobs)
+
+
+def test_reads_go_on_while_a_rebuild_builds_the_new_index(
+    start_server: Callable[..., SemspaceServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild builds the new index while searches, gets and scrolls are answered from the
+    old one (an HNSW rebuild of 1M points takes minutes); the write that began it and the
+    writes after it wait, and then see the new one. The real rebuild runs, held at its start."""
+    reached, release = threading.Event(), threading.Event()
+    build_index = space_module.build_index
+
+    def held_build(*args, **kwargs):
+        reached.set()
+        release.wait(30)
+        return build_index(*args, **kwargs)
+
+    monkeypatch.setattr(space_module, "build_index", held_build)
+    server = start_server()
+    data = clustered(N, seed=9)
+    ids = [f"p{i}" for i in range(N)]
+    with Client(server.address, timeout=10) as client:
+        client.create_space("s", DIM, "l2", index="hnsw", index_params={"m": 8})
+        client.upsert("s", ids, data)
+        deleting = threading.Thread(target=client.delete, args=("s", ids[:1600]))
+        deleting.start()
+        try:
+            assert reached.wait(10)
+            # Answered at once from the old index, the deletes already applied there.
+            assert client.search("s", data[2000], k=1, timeout=5).ids == ["p2000"]
+            assert client.get("s", ["p2999"], timeout=5).ids == ["p2999"]
+            assert client.scroll("s", limit=5, timeout=5).ids == ids[1600:1605]
+            assert client.get_space("s", timeout=5).index_info.tombstones == 1600
+        finally:
+            release.set()
+            deleting.join(10)
+        info = client.get_space("s").index_info
+        assert info.tombstones == 0 and client.get_space("s").count == N - 1600
+        assert client.search("s", data[2000], k=1).ids == ["p2000"]

@@ -36,6 +36,7 @@ from semspace.server.indexes import build_index, measure_recall
 from semspace.server.journal import USER_KIND, Journal, SnapshotCopy
 from semspace.server.models import SpaceModel
 from semspace.server.points_copy import IndexRows, PointsCopy
+from semspace.server.rebuild import NewLayout, OldLayout
 from semspace.server.rwlock import ReadWriteLock
 from semspace.server.scroll_cursor import RowHistory, ScrollCursor
 from semspace.server.space_types import NO_SKIP, Neighbors, Page, Pixels, Skip, Target, Text
@@ -56,6 +57,9 @@ log = logging.getLogger(__name__)
 MAX_OVERFETCH = 256
 # Rows loaded from an artifact at a time: 32 MiB at 128-d.
 LOAD_BLOCK_ROWS = 65_536
+# A rebuild's catching up with the writes made meanwhile ends, with writes held off, once a round
+# has this few rows to add.
+CATCH_UP_ROWS = 1024
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,7 @@ class Space:
         self._row_history = RowHistory(manifest.name)
         self._writes_ended: str | None = None
         self._snapshot_thread: threading.Thread | None = None
+        self._rebuilding = False
         # Set by the registry: 1 at first load, one more at each reload that swaps it in.
         self.version = 1
 
@@ -247,16 +252,69 @@ class Space:
         if self._writes_ended:
             raise Unavailable(f"space: the server is stopping; write to '{self.name}' again")
 
+    @property
+    def _rebuild_due(self) -> bool:
+        return self.dead_rows > max(1024, self.count)
+
     def _rebuild_if_due(self) -> None:
         """Under the write gate: once dead rows outnumber live ones (and 1,024), a fresh index
-        of the live points, renumbered. It is built while reads go on (1M points in HNSW take
-        minutes); writes wait for it, and only the swap takes the write lock."""
-        if self.dead_rows <= max(1024, self.count):
+        of the live points, renumbered (server/rebuild.py). Built by a thread while reads and
+        writes go on (1M points in HNSW take minutes); an IVF-Flat space, whose index removes
+        points in place, is rebuilt here while writes wait and reads go on."""
+        if self._rebuilding or not self._rebuild_due:
             return
-        rebuilt = self._rebuilt()
+        if not self.index.keeps_rows:
+            layout = self._new_layout()
+            layout.catch_up(self._old_layout(), self.write_threads)
+            self._swap_in(layout)
+            return
+        self._rebuilding = True
+        threading.Thread(
+            target=self._rebuild_meanwhile, name=f"rebuild-{self.name}", daemon=True
+        ).start()
+
+    def _rebuild_meanwhile(self) -> None:
+        """Rebuilds until none is due: writes during one may have made the next due."""
+        try:
+            while self._rebuild_once():
+                pass
+        except Exception:
+            log.exception("space %s: rebuild failed; its dead rows stay for now", self.name)
+            with self._writes:
+                self._rebuilding = False
+
+    def _rebuild_once(self) -> bool:
+        """One rebuild; whether another is due. Ends with `_rebuilding` reset otherwise."""
+        old, layout = self._old_layout(), self._new_layout()
+        # Writes go on: each round adds what came meanwhile, until little is left.
+        while layout.catch_up(old, self.write_threads, self._closing) > CATCH_UP_ROWS:
+            pass
+        with self._writes:
+            if not self._writes_ended:
+                layout.catch_up(old, self.write_threads)
+                self._swap_in(layout)
+                if self._rebuild_due:
+                    return True
+            self._rebuilding = False
+            return False
+
+    def _closing(self) -> bool:
+        return self._writes_ended is not None
+
+    def _old_layout(self) -> OldLayout:
+        return OldLayout(self.index, self._ids, self._payloads, self.lock)
+
+    def _new_layout(self) -> NewLayout:
+        index = build_index(self.index.config, self.manifest.dim, self.manifest.metric)
+        return NewLayout(index, PayloadIndex(self.name))
+
+    def _swap_in(self, layout: NewLayout) -> None:
+        """Under the write gate, with `layout` mirroring the space: makes it the space's."""
+        layout.payload_index.remember(self.payload_index.schema())
         with self.lock.write():
-            self._row_history.rebuilding(self.index.live.mask)
-            self.index, self._ids, self._payloads, self.payload_index = rebuilt
+            self._row_history.rebuilding(layout.carried(self._ids.rows_total))
+            self.index, self._ids = layout.index, layout.ids
+            self._payloads, self.payload_index = layout.payloads, layout.payload_index
             self._layout += 1
 
     def _snapshot_if_due(self, journal: Journal) -> None:
@@ -325,28 +383,6 @@ class Space:
         self._layout += 1
         self.index.remove(rows)
         self._ids.remove_rows(rows)
-
-    def _rebuilt(
-        self,
-    ) -> tuple[VectorIndex, IdMap, TextColumn, PayloadIndex]:
-        """The live points in new structures, a block at a time (one block of vectors held
-        beside the two indexes). The caller holds the write gate, so nothing here changes."""
-        index = build_index(self.index.config, self.manifest.dim, self.manifest.metric)
-        ids, payloads = IdMap(), TextColumn()
-        payload_index = PayloadIndex(self.name)
-        payload_index.remember(self.payload_index.schema())
-        live = self.index.live.labels()
-        for start in range(0, len(live), LOAD_BLOCK_ROWS):
-            old_rows = live[start : start + LOAD_BLOCK_ROWS]
-            with self.lock.read():
-                vectors = self.index.reconstruct(old_rows)
-            texts = self._payloads.take(old_rows.tolist())
-            rows = ids.append(self._ids.ids_at(old_rows))
-            with write_threads(len(rows), self.write_threads):
-                index.add(rows, vectors)
-            payloads.extend(texts)
-            payload_index.add(rows, texts)
-        return index, ids, payloads, payload_index
 
     # -- reads ----------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ directory, and clients connected to it."""
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -52,3 +53,11 @@ def client(server: SemspaceServer) -> Iterator[Client]:
     # Generous: a deadline here guards against hangs, not slowness on a busy machine.
     with Client(server.address, timeout=60) as connected:
         yield connected
+
+
+def wait_for_rebuild(client: Client, space: str, tombstones: int = 0, seconds: float = 30) -> None:
+    """Waits for a space's background rebuild to swap in: its dead rows down to `tombstones`."""
+    deadline = time.monotonic() + seconds
+    while client.get_space(space).index_info.tombstones > tombstones:
+        assert time.monotonic() < deadline, f"space {space} was not rebuilt in {seconds:g} s"
+        time.sleep(0.02)

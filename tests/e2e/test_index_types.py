@@ -4,14 +4,16 @@ deletes that never come back, replacements, per-request knobs, and the index sur
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 import numpy as np
 import pytest
 
 from semspace.client import Client, InvalidArgumentError
-from semspace.server import space as space_module
+from semspace.server import rebuild
 from semspace.server.app import SemspaceServer
+from tests.conftest import wait_for_rebuild
 
 DIM = 32
 N = 3000
@@ -116,7 +118,8 @@ def test_dead_rows_are_compacted(client: Client, setup: str) -> None:
     before = client.get_space("s").index_info
     assert before.tombstones == 1400
     client.delete("s", ids[1400:1700])
-    # More dead than live: the write rebuilt the space without them.
+    # More dead than live: the write began a rebuild of the space without them.
+    wait_for_rebuild(client, "s")
     info = client.get_space("s")
     assert info.index_info.tombstones == 0 and info.count == N - 1500
     assert info.index_info.memory_bytes < before.memory_bytes
@@ -281,39 +284,52 @@ def test_bad_knobs_are_named(client: Client, kind: str, knobs: dict, field: str)
         client.search("s", np.ones(DIM), **knobs)
 
 
-def test_reads_go_on_while_a_rebuild_builds_the_new_index(
+def test_reads_and_writes_go_on_while_a_rebuild_builds_the_new_index(
     start_server: Callable[..., SemspaceServer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A rebuild builds the new index while searches, gets and scrolls are answered from the
-    old one (an HNSW rebuild of 1M points takes minutes); the write that began it and the
-    writes after it wait, and then see the new one. The real rebuild runs, held at its start."""
-    reached, release = threading.Event(), threading.Event()
-    build_index = space_module.build_index
+    """A rebuild builds the new index beside the old one while the space is read and written
+    (an HNSW rebuild of 1M points takes minutes), then catches up with the writes made meanwhile.
+    The real rebuild runs, held after its first round: deletes, replacements and new points
+    written then must all be in the index it swaps in, and nothing else."""
+    first_round, go_on = threading.Event(), threading.Event()
+    catch_up = rebuild.NewLayout.catch_up
+    rounds = []
 
-    def held_build(*args, **kwargs):
-        reached.set()
-        release.wait(30)
-        return build_index(*args, **kwargs)
+    def held_after_first_round(self, *args, **kwargs):
+        if rounds:
+            first_round.set()
+            go_on.wait(30)
+        rounds.append(1)
+        return catch_up(self, *args, **kwargs)
 
-    monkeypatch.setattr(space_module, "build_index", held_build)
+    monkeypatch.setattr(rebuild.NewLayout, "catch_up", held_after_first_round)
     server = start_server()
     data = clustered(N, seed=9)
     ids = [f"p{i}" for i in range(N)]
     with Client(server.address, timeout=10) as client:
         client.create_space("s", DIM, "l2", index="hnsw", index_params={"m": 8})
         client.upsert("s", ids, data)
-        deleting = threading.Thread(target=client.delete, args=("s", ids[:1600]))
-        deleting.start()
+        client.delete("s", ids[:1600], timeout=5)  # begins the rebuild, answered at once
         try:
-            assert reached.wait(10)
-            # Answered at once from the old index, the deletes already applied there.
-            assert client.search("s", data[2000], k=1, timeout=5).ids == ["p2000"]
-            assert client.get("s", ["p2999"], timeout=5).ids == ["p2999"]
-            assert client.scroll("s", limit=5, timeout=5).ids == ids[1600:1605]
+            assert first_round.wait(10)
             assert client.get_space("s", timeout=5).index_info.tombstones == 1600
+            # Meanwhile, on the old index: reads, and writes the rebuild must catch up with.
+            assert client.search("s", data[2000], k=1, timeout=5).ids == ["p2000"]
+            client.delete("s", ids[1600:1700], timeout=5)
+            client.upsert("s", ids[1700:1710], data[:10], timeout=5)  # replaced
+            client.upsert("s", ["new"], data[1:2], timeout=5)
+            assert client.scroll("s", limit=3, timeout=5).ids == ids[1710:1713]
         finally:
-            release.set()
-            deleting.join(10)
-        info = client.get_space("s").index_info
-        assert info.tombstones == 0 and client.get_space("s").count == N - 1600
+            go_on.set()
+        deadline = time.monotonic() + 20
+        while client.get_space("s").index_info.tombstones > 110:
+            assert time.monotonic() < deadline, "the rebuild never swapped in"
+            time.sleep(0.05)
+        info = client.get_space("s")
+        # The new index: 1,400 points carried over, 110 of which died meanwhile, then 11 added.
+        assert info.index_info.tombstones == 110 and info.count == N - 1700 + 1
+        survivors = ids[1710:] + ids[1700:1710] + ["new"]
+        assert client.scroll("s", limit=N).ids == survivors
+        assert client.get("s", ids[1700:1710]).vectors.tolist() == data[:10].tolist()
+        assert client.search("s", data[1], k=2).ids[0] in {"p1701", "new"}
         assert client.search("s", data[2000], k=1).ids == ["p2000"]

@@ -8,6 +8,7 @@ import numpy as np
 
 from semspace.client import Client
 from semspace.server.app import SemspaceServer
+from tests.conftest import wait_for_rebuild
 
 DIM = 4
 
@@ -46,6 +47,6 @@ def test_points_renumbered_by_a_rebuild_after_planning_are_still_skipped(
     # 1,600 dead rows outnumber the 1,400 live ones: this delete rebuilds the space, and every
     # surviving point moves 1,600 rows down.
     client.delete("s", ids[:1600])
-    assert client.get_space("s").index_info.tombstones == 0
+    wait_for_rebuild(client, "s")
     (answer,) = space.run_searches([job])[0]
     assert answer.ids == ["p2499", "p2498"]

@@ -22,8 +22,9 @@ from semspace.server.id_map import IdMap
 from semspace.server.index import VectorIndex, write_threads
 from semspace.server.rwlock import ReadWriteLock
 
-# Rows read under the read lock at a time: 32 MiB at 128-d.
-BLOCK_ROWS = 65_536
+# Rows read under the read lock and added at a time: 4 MiB at 128-d, and a few seconds of HNSW
+# inserts at most, so that a closing space's rebuild stops soon.
+BLOCK_ROWS = 8192
 
 
 @dataclass

@@ -115,6 +115,7 @@ class Space:
         self._writes_ended: str | None = None
         self._snapshot_thread: threading.Thread | None = None
         self._rebuilding = False
+        self._rebuild_thread: threading.Thread | None = None
         # Set by the registry: 1 at first load, one more at each reload that swaps it in.
         self.version = 1
 
@@ -229,6 +230,7 @@ class Space:
         """Ends the space's writes as the registry drops it. A write whose call fetched the space
         before is NOT_FOUND: its log is closed, and its directory may soon hold a new space."""
         self._end_writes(dropped=True)
+        self._join_rebuild()
 
     def close(self) -> None:
         """Ends the space's writes as the server stops (after draining its calls), once a
@@ -237,6 +239,7 @@ class Space:
         if snapshot is not None:
             snapshot.join()
         self._end_writes(dropped=False)
+        self._join_rebuild()
 
     def _end_writes(self, *, dropped: bool) -> None:
         # After the write in progress; a snapshot being written is abandoned (its copy is in the
@@ -269,9 +272,10 @@ class Space:
             self._swap_in(layout)
             return
         self._rebuilding = True
-        threading.Thread(
-            target=self._rebuild_meanwhile, name=f"rebuild-{self.name}", daemon=True
-        ).start()
+        self._rebuild_thread = threading.Thread(
+            target=self._rebuild_meanwhile, name=f"rebuild-{self.name}"
+        )
+        self._rebuild_thread.start()
 
     def _rebuild_meanwhile(self) -> None:
         """Rebuilds until none is due: writes during one may have made the next due."""
@@ -297,6 +301,12 @@ class Space:
                     return True
             self._rebuilding = False
             return False
+
+    def _join_rebuild(self) -> None:
+        """Waits for a rebuild to notice the end of writes: one block of work at most."""
+        rebuild = self._rebuild_thread
+        if rebuild is not None:
+            rebuild.join()
 
     def _closing(self) -> bool:
         return self._writes_ended is not None

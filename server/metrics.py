@@ -94,6 +94,12 @@ PER_SPACE: list[tuple[str, str, Family, Callable[[Space], float | None]]] = [
         lambda s: s.index.memory_bytes,
     ),
     (
+        "semspace_rebuild_running",
+        "1 while a space is rebuilt without its dead rows (reads and writes go on).",
+        GaugeMetricFamily,
+        lambda s: int(s.rebuilding),
+    ),
+    (
         "semspace_log_bytes",
         "Bytes of a user space's write-ahead log that its next snapshot will fold.",
         GaugeMetricFamily,

@@ -256,6 +256,11 @@ class Space:
             raise Unavailable(f"space: the server is stopping; write to '{self.name}' again")
 
     @property
+    def rebuilding(self) -> bool:
+        """Whether a rebuild without the dead rows is under way (metrics)."""
+        return self._rebuilding
+
+    @property
     def _rebuild_due(self) -> bool:
         return self.dead_rows > max(1024, self.count)
 

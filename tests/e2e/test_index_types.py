@@ -313,6 +313,7 @@ def test_reads_and_writes_go_on_while_a_rebuild_builds_the_new_index(
         try:
             assert first_round.wait(10)
             assert client.get_space("s", timeout=5).index_info.tombstones == 1600
+            assert server.registry.get("s").rebuilding
             # Meanwhile, on the old index: reads, and writes the rebuild must catch up with.
             assert client.search("s", data[2000], k=1, timeout=5).ids == ["p2000"]
             client.delete("s", ids[1600:1700], timeout=5)

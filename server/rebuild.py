@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from semspace.server.columns import TextColumn
+from semspace.server.columns import GrowingArray, TextColumn
 from semspace.server.filters import PayloadIndex
 from semspace.server.id_map import IdMap
 from semspace.server.index import VectorIndex, write_threads
@@ -46,7 +46,7 @@ class NewLayout:
     payload_index: PayloadIndex
     ids: IdMap = field(default_factory=IdMap)
     payloads: TextColumn = field(default_factory=TextColumn)
-    old_rows: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    old_rows: GrowingArray = field(default_factory=lambda: GrowingArray(np.int64))
     # Old rows below this one have been looked at.
     next_old_row: int = 0
 
@@ -59,8 +59,9 @@ class NewLayout:
         with old.lock.read():
             live = old.index.live.mask.copy()
             total = old.ids.rows_total
-        alive_here = self.index.live.mask[: len(self.old_rows)]
-        died = np.flatnonzero(alive_here & ~live[self.old_rows])
+        old_rows = self.old_rows.view()
+        alive_here = self.index.live.mask[: len(old_rows)]
+        died = np.flatnonzero(alive_here & ~live[old_rows])
         if len(died):
             self.index.remove(died)
             self.ids.remove_rows(died)
@@ -78,12 +79,12 @@ class NewLayout:
                 self.index.add(rows, vectors)
             self.payloads.extend(texts)
             self.payload_index.add(rows, texts)
-            self.old_rows = np.concatenate([self.old_rows, block])
+            self.old_rows.extend(block)
         self.next_old_row = total
         return len(fresh)
 
     def carried(self, old_rows_total: int) -> np.ndarray:
         """A mask over the old rows: those that have a row here, in the same order."""
         mask = np.zeros(old_rows_total, dtype=bool)
-        mask[self.old_rows] = True
+        mask[self.old_rows.view()] = True
         return mask

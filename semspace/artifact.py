@@ -111,12 +111,16 @@ def fsync_directory(path: Path) -> None:
         os.close(fd)
 
 
+def fsync_file(path: Path) -> None:
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
+
+
 def fsync_tree(directory: Path) -> None:
     """Puts every file under `directory`, and its directory entries, on disk."""
     for path in sorted(directory.rglob("*"), reverse=True):  # files before their directory
         if path.is_file():
-            with path.open("rb") as handle:
-                os.fsync(handle.fileno())
+            fsync_file(path)
         else:
             fsync_directory(path)
     fsync_directory(directory)
@@ -199,13 +203,14 @@ def as_lines(texts: Sequence[str] | Lines) -> str:
 
 @dataclass(frozen=True)
 class Lines:
-    """Texts joined already, each followed by a newline: a million ids as one string, not a
-    million objects (a snapshot's ids and payloads)."""
+    """`count` texts joined already, each followed by a newline: a million ids as one string,
+    not a million objects (a snapshot's ids and payloads)."""
 
     text: str
+    count: int
 
     def __len__(self) -> int:
-        return self.text.count("\n")
+        return self.count
 
 
 def list_files(directory: Path) -> list[FileEntry]:

@@ -32,7 +32,7 @@ from semspace.artifact import (
     Producer,
     SpaceManifest,
     fsync_directory,
-    fsync_tree,
+    fsync_file,
     writing_artifact,
 )
 from semspace.index_config import IndexConfig
@@ -133,7 +133,11 @@ class Journal:
             shutil.copyfile(copy.segment, writer.staging / WAL_FILE)
             linked = False
         if self._fsync:
-            fsync_tree(writer.staging)
+            # The staged snapshot is on disk already (seal), and a linked segment too (each
+            # append fsyncs): only a copied log and the new directory entry are not.
+            if not linked:
+                fsync_file(writer.staging / WAL_FILE)
+            fsync_directory(writer.staging)
         writer.swap_in()
         if linked:
             # The open segment is the new directory's wal.log now: the same file, linked there.

@@ -52,7 +52,7 @@ class PointsCopy:
     payload_column: TextColumn
 
     def ids(self) -> Lines:
-        return Lines(self.id_column.lines(self.rows))
+        return Lines(self.id_column.lines(self.rows), len(self.rows))
 
     def payloads(self) -> Lines:
-        return Lines(self.payload_column.lines(self.rows))
+        return Lines(self.payload_column.lines(self.rows), len(self.rows))

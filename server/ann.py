@@ -1,7 +1,9 @@
 """Approximate indexes: HNSW and IVF (flat or product-quantised), behind `VectorIndex`.
 
-Deletes: FAISS's HNSW cannot remove points, so it keeps a mask of live labels, as the flat index
-does (`AppendOnlyIndex`); IVF removes in place, and keeps the mask for counting.
+Deletes only mark a label dead in a mask of live labels, which searches pass to FAISS as a
+selector: FAISS's HNSW cannot remove points, and an IVF index that keeps them keeps every row's
+vector readable until the space is rebuilt without its dead rows, as snapshots, rebuilds and
+recall measurements, reading a block at a time while writes go on, need (`VectorIndex`).
 IVF indexes gather points in an exact flat index until there are enough to train their
 centroids (`IndexConfig.training_points`), and search exactly until then.
 """
@@ -105,7 +107,9 @@ class IvfIndex:
 
     def _train(self) -> None:
         assert self._pending is not None
-        labels, vectors = self._pending.exhaustive()
+        # Dead rows too, so that every row stays readable.
+        labels = np.arange(self._pending.live.size, dtype=np.int64)
+        vectors = self._pending.reconstruct(labels)
         metric = faiss_metric(self.metric)
         quantizer = faiss.IndexFlat(self.dim, metric)
         if self._quantised:
@@ -119,7 +123,7 @@ class IvfIndex:
             )
         else:
             ivf = faiss.IndexIVFFlat(quantizer, self.dim, self.config.nlist, metric)
-            # A hash map from label to list position makes reconstruct and remove work.
+            # A hash map from label to list position makes reconstruct work.
             ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
         ivf.train(np.ascontiguousarray(vectors))
         ivf.add_with_ids(np.ascontiguousarray(vectors), labels)
@@ -131,11 +135,6 @@ class IvfIndex:
         self.live.remove(labels)
         if self._pending is not None:
             self._pending.remove(labels)
-        else:
-            assert self._ivf is not None
-            # The hash-map direct map removes only by an explicit array of labels.
-            ids = np.ascontiguousarray(labels, dtype=np.int64)
-            self._ivf.remove_ids(faiss.IDSelectorArray(len(ids), faiss.swig_ptr(ids)))
 
     def search(
         self,
@@ -153,8 +152,10 @@ class IvfIndex:
         queries = np.ascontiguousarray(queries, dtype=np.float32)
         params = faiss.SearchParametersIVF()
         params.nprobe = min(knobs.nprobe or self.config.nprobe, self.config.nlist)
-        if allowed is not None:
-            params.sel, _bits = bitmap_selector(allowed)
+        mask = self.live.restrict(allowed)
+        if mask is not None:
+            # The bits must outlive the call.
+            params.sel, _bits = bitmap_selector(mask)
         fetch = k * self.config.refine_factor if self._quantised else k
         scores, labels = self._ivf.search(queries, fetch, params=params)
         if self._quantised:
@@ -179,11 +180,6 @@ class IvfIndex:
             scores = np.sqrt(np.maximum(-scores, 0.0))
         return scores.astype(np.float32), labels
 
-    @property
-    def keeps_rows(self) -> bool:
-        # IVF-PQ reads its exact copy, appended to; IVF-Flat removes points from its lists.
-        return self._quantised
-
     def reconstruct(self, labels: np.ndarray) -> np.ndarray:
         if not len(labels):
             return np.empty((0, self.dim), dtype=np.float32)
@@ -204,11 +200,11 @@ class IvfIndex:
 
     @property
     def tombstones(self) -> int:
-        return 0
+        return self.live.size - self.live.count
 
     @property
     def memory_bytes(self) -> int:
-        n = self.count
+        n = self.live.size  # dead rows stay in the lists until a rebuild
         centroids = self.config.nlist * self.dim * 4 if self.trained else 0
         if self._quantised:
             codes = self.config.pq_m * self.config.pq_bits // 8

@@ -62,7 +62,10 @@ def blas_scoring(queries: int) -> Iterator[None]:
 
 class VectorIndex(Protocol):
     """What a space needs from an index. Callers pass vectors already prepared for the metric
-    (unit length for cosine) and serialise writes against reads."""
+    (unit length for cosine) and serialise writes against reads. A label's vector stays
+    readable once written, the point's deletion included (a rebuild makes a new index), so that
+    snapshots, rebuilds and recall measurements can read rows a block at a time while writes go
+    on."""
 
     kind: str
     config: IndexConfig
@@ -87,12 +90,6 @@ class VectorIndex(Protocol):
         ...
 
     def reconstruct(self, labels: np.ndarray) -> np.ndarray: ...
-
-    @property
-    def keeps_rows(self) -> bool:
-        """Whether a label's vector stays readable from this index once written, the point's
-        deletion included (a rebuild makes a new index)."""
-        ...
 
     def exhaustive(self) -> tuple[np.ndarray, np.ndarray]:
         """(labels, vectors) of every live point, for exact scans such as 3CosMul."""
@@ -199,7 +196,8 @@ def bitmap_selector(allowed: np.ndarray) -> tuple[faiss.IDSelector, np.ndarray]:
 
 
 class LiveLabels:
-    """Which labels hold a live point: a growing boolean mask, for indexes that cannot delete."""
+    """Which labels hold a live point: a growing boolean mask (dead labels keep their vectors in
+    the index until a rebuild)."""
 
     def __init__(self) -> None:
         self._mask = np.zeros(1024, dtype=bool)
@@ -247,7 +245,6 @@ class AppendOnlyIndex:
     index once dead labels outnumber live ones."""
 
     kind: str
-    keeps_rows = True
 
     def __init__(
         self,

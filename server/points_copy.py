@@ -19,9 +19,9 @@ BLOCK_ROWS = 16_384
 
 @dataclass(frozen=True)
 class IndexRows:
-    """The vectors at `rows` of an index whose rows keep their vectors (`keeps_rows`), read a
-    block at a time under the space's read lock: a snapshot then holds one block, not a second
-    copy of the space. A rebuild meanwhile builds a new index and leaves this one as it was."""
+    """The vectors at `rows` of an index (which keeps every row's vector), read a block at a
+    time under the space's read lock: a snapshot then holds one block, not a second copy of the
+    space. A rebuild meanwhile builds a new index and leaves this one as it was."""
 
     index: VectorIndex
     rows: np.ndarray
@@ -41,13 +41,13 @@ class IndexRows:
 
 @dataclass(frozen=True)
 class PointsCopy:
-    """The manifest, the live rows, their vectors (copied, or `IndexRows` to read later) and
+    """The manifest, the live rows, their vectors (`IndexRows`, read later) and
     copies of the id and payload columns (two buffer copies each, no object per point), decoded
     into ids and payloads off the write path."""
 
     manifest: SpaceManifest
     rows: np.ndarray
-    vectors: np.ndarray | IndexRows
+    vectors: IndexRows
     id_column: TextColumn
     payload_column: TextColumn
 

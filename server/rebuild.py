@@ -1,8 +1,8 @@
 """Rebuilding a space without its dead rows while it is read and written.
 
 A rebuild starts from the live rows, renumbered in order, and builds a new index, id map and
-payload columns beside the old ones. Rows stay readable in flat, HNSW and IVF-PQ indexes once
-written (`keeps_rows`), so the new layout is built a block at a time under the read lock while
+payload columns beside the old ones. Rows stay readable in an index once written
+(`VectorIndex`), so the new layout is built a block at a time under the read lock while
 writes go on, then caught up: rows that died since are marked dead in it, rows written since are
 added. Each round mirrors the space as it was at one moment (its live rows, read under the read
 lock), so no id is ever live twice in it. The last round runs with writes held off, and the swap

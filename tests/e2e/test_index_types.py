@@ -284,8 +284,13 @@ def test_bad_knobs_are_named(client: Client, kind: str, knobs: dict, field: str)
         client.search("s", np.ones(DIM), **knobs)
 
 
+# A rebuild of a small graph, or of small lists, is quick to hold and check.
+SMALL_INDEX = {"hnsw": {"m": 8}, "ivf_flat": {"nlist": 16, "nprobe": 16}}
+
+
+@pytest.mark.parametrize("kind", ["hnsw", "ivf_flat"])
 def test_reads_and_writes_go_on_while_a_rebuild_builds_the_new_index(
-    start_server: Callable[..., SemspaceServer], monkeypatch: pytest.MonkeyPatch
+    start_server: Callable[..., SemspaceServer], monkeypatch: pytest.MonkeyPatch, kind: str
 ) -> None:
     """A rebuild builds the new index beside the old one while the space is read and written
     (an HNSW rebuild of 1M points takes minutes), then catches up with the writes made meanwhile.
@@ -307,7 +312,7 @@ def test_reads_and_writes_go_on_while_a_rebuild_builds_the_new_index(
     data = clustered(N, seed=9)
     ids = [f"p{i}" for i in range(N)]
     with Client(server.address, timeout=10) as client:
-        client.create_space("s", DIM, "l2", index="hnsw", index_params={"m": 8})
+        client.create_space("s", DIM, "l2", index=kind, index_params=SMALL_INDEX[kind])
         client.upsert("s", ids, data)
         client.delete("s", ids[:1600], timeout=5)  # begins the rebuild, answered at once
         try:

@@ -8,7 +8,7 @@ an index as a boolean mask over labels. Approximate indexes live in `ann.py`.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
@@ -155,7 +155,7 @@ def exact_search(
             queries, np.ascontiguousarray(vectors), k, metric=faiss_metric(metric)
         )
     else:
-        scores, positions = _blockwise_knn(queries, vectors, k, metric)
+        scores, positions = knn_over_blocks(queries, float32_blocks(vectors), k, metric)
     return api_scores(scores, metric), labels[positions]
 
 
@@ -163,26 +163,28 @@ def exact_search(
 EXACT_BLOCK_ROWS = 65_536
 
 
-def float32_blocks(vectors: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
-    """(first row, those rows as float32) for every EXACT_BLOCK_ROWS rows, so that scans of
-    float16 storage never widen it all at once (float32 blocks are views). At least one block,
-    empty for no rows."""
+def float32_blocks(vectors: np.ndarray) -> Iterator[np.ndarray]:
+    """Every EXACT_BLOCK_ROWS rows as float32, so that scans of float16 storage never widen it
+    all at once (float32 blocks are views). At least one block, empty for no rows."""
     for start in range(0, max(len(vectors), 1), EXACT_BLOCK_ROWS):
         rows = vectors[start : start + EXACT_BLOCK_ROWS]
-        yield start, np.ascontiguousarray(rows, dtype=np.float32)
+        yield np.ascontiguousarray(rows, dtype=np.float32)
 
 
-def _blockwise_knn(
-    queries: np.ndarray, vectors: np.ndarray, k: int, metric: Metric
+def knn_over_blocks(
+    queries: np.ndarray, blocks: Iterable[np.ndarray], k: int, metric: Metric
 ) -> tuple[np.ndarray, np.ndarray]:
-    """faiss.knn's answer (raw scores, positions) over vectors of any float type."""
+    """faiss.knn's answer (raw scores, positions) over float32 blocks of consecutive rows."""
     found_scores, found_positions = [], []
-    for start, block in float32_blocks(vectors):
-        scores, positions = faiss.knn(
-            queries, block, min(k, len(block)), metric=faiss_metric(metric)
-        )
-        found_scores.append(scores)
-        found_positions.append(positions + start)
+    start = 0
+    for block in blocks:
+        if len(block):
+            scores, positions = faiss.knn(
+                queries, block, min(k, len(block)), metric=faiss_metric(metric)
+            )
+            found_scores.append(scores)
+            found_positions.append(positions + start)
+        start += len(block)
     scores, positions = np.hstack(found_scores), np.hstack(found_positions)
     # Squared L2: smaller is nearer; inner product: larger is.
     order = np.argsort(scores if metric is Metric.L2 else -scores, axis=1, kind="stable")[:, :k]

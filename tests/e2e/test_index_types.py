@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from semspace.client import Client, InvalidArgumentError
-from semspace.server import rebuild
+from semspace.server import points_copy, rebuild
 from semspace.server.app import SemspaceServer
 from tests.conftest import wait_for_rebuild
 
@@ -339,3 +339,43 @@ def test_reads_and_writes_go_on_while_a_rebuild_builds_the_new_index(
         assert client.get("s", ids[1700:1710]).vectors.tolist() == data[:10].tolist()
         assert client.search("s", data[1], k=2).ids[0] in {"p1701", "new"}
         assert client.search("s", data[2000], k=1).ids == ["p2000"]
+
+
+@pytest.mark.parametrize("setup", ["hnsw", "ivf_pq"])
+def test_writes_go_on_while_get_space_measures_recall(
+    start_server: Callable[..., SemspaceServer], monkeypatch: pytest.MonkeyPatch, setup: str
+) -> None:
+    """GetSpace measures recall@10 against a brute-force scan that reads the points a block at
+    a time: writes made meanwhile are answered at once, and the figure stays that of the points
+    the index was searched over (deleting a third of them then would cost recall otherwise)."""
+    monkeypatch.setattr(points_copy, "BLOCK_ROWS", 500)
+    second_block, go_on = threading.Event(), threading.Event()
+    blocks = points_copy.IndexRows.blocks
+
+    def pausing_blocks(self):
+        for number, block in enumerate(blocks(self)):
+            if number == 1:
+                second_block.set()
+                go_on.wait(30)
+            yield block
+
+    monkeypatch.setattr(points_copy.IndexRows, "blocks", pausing_blocks)
+    server = start_server(wal_compact_bytes=1 << 30)  # no snapshot reads blocks meanwhile
+    kind, params = SETUPS[setup]
+    data = clustered(N, seed=12)
+    ids = [f"p{i}" for i in range(N)]
+    measured = {}
+    with Client(server.address, timeout=30) as client:
+        client.create_space("s", DIM, "l2", index=kind, index_params=params)
+        client.upsert("s", ids, data)
+        reader = threading.Thread(target=lambda: measured.update(info=client.get_space("s")))
+        reader.start()
+        try:
+            assert second_block.wait(10)
+            client.delete("s", ids[:1000], timeout=5)
+            client.upsert("s", ids[:10], data[-10:], timeout=5)
+            assert client.search("s", data[-1], k=1, timeout=5).ids in (["p9"], [ids[-1]])
+        finally:
+            go_on.set()
+            reader.join(30)
+    assert measured["info"].index_info.recall_at_10 >= 0.9

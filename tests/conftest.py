@@ -4,13 +4,16 @@ directory, and clients connected to it."""
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from semspace.client import Client
+from semspace.server import points_copy
 from semspace.server.app import SemspaceServer, create_server
 from semspace.server.settings import ServerSettings
 
@@ -61,3 +64,30 @@ def wait_for_rebuild(client: Client, space: str, tombstones: int = 0, seconds: f
     while client.get_space(space).index_info.tombstones > tombstones:
         assert time.monotonic() < deadline, f"space {space} was not rebuilt in {seconds:g} s"
         time.sleep(0.02)
+
+
+@dataclass(frozen=True)
+class PausedBlocks:
+    """Set when a block-at-a-time read (`IndexRows`) reaches its second block; it waits there
+    until `go_on` is set (30 s at most)."""
+
+    second_block: threading.Event = field(default_factory=threading.Event)
+    go_on: threading.Event = field(default_factory=threading.Event)
+
+
+def pause_at_second_block(monkeypatch: pytest.MonkeyPatch, block_rows: int) -> PausedBlocks:
+    """Makes every `IndexRows` read `block_rows` rows a block and pause before its second block,
+    so that a test can write while a snapshot, a rebuild or a recall measurement is half read."""
+    monkeypatch.setattr(points_copy, "BLOCK_ROWS", block_rows)
+    paused = PausedBlocks()
+    blocks = points_copy.IndexRows.blocks
+
+    def pausing_blocks(self: points_copy.IndexRows) -> Iterator:
+        for number, block in enumerate(blocks(self)):
+            if number == 1:
+                paused.second_block.set()
+                paused.go_on.wait(30)
+            yield block
+
+    monkeypatch.setattr(points_copy.IndexRows, "blocks", pausing_blocks)
+    return paused

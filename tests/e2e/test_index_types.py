@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from semspace.client import Client, InvalidArgumentError
-from semspace.server import points_copy, rebuild
+from semspace.server import rebuild
 from semspace.server.app import SemspaceServer
-from tests.conftest import wait_for_rebuild
+from tests.conftest import pause_at_second_block, wait_for_rebuild
 
 DIM = 32
 N = 3000
@@ -348,18 +348,7 @@ def test_writes_go_on_while_get_space_measures_recall(
     """GetSpace measures recall@10 against a brute-force scan that reads the points a block at
     a time: writes made meanwhile are answered at once, and the figure stays that of the points
     the index was searched over (deleting a third of them then would cost recall otherwise)."""
-    monkeypatch.setattr(points_copy, "BLOCK_ROWS", 500)
-    second_block, go_on = threading.Event(), threading.Event()
-    blocks = points_copy.IndexRows.blocks
-
-    def pausing_blocks(self):
-        for number, block in enumerate(blocks(self)):
-            if number == 1:
-                second_block.set()
-                go_on.wait(30)
-            yield block
-
-    monkeypatch.setattr(points_copy.IndexRows, "blocks", pausing_blocks)
+    paused = pause_at_second_block(monkeypatch, block_rows=500)
     server = start_server(wal_compact_bytes=1 << 30)  # no snapshot reads blocks meanwhile
     kind, params = SETUPS[setup]
     data = clustered(N, seed=12)
@@ -371,11 +360,11 @@ def test_writes_go_on_while_get_space_measures_recall(
         reader = threading.Thread(target=lambda: measured.update(info=client.get_space("s")))
         reader.start()
         try:
-            assert second_block.wait(10)
+            assert paused.second_block.wait(10)
             client.delete("s", ids[:1000], timeout=5)
             client.upsert("s", ids[:10], data[-10:], timeout=5)
             assert client.search("s", data[-1], k=1, timeout=5).ids in (["p9"], [ids[-1]])
         finally:
-            go_on.set()
+            paused.go_on.set()
             reader.join(30)
     assert measured["info"].index_info.recall_at_10 >= 0.9

@@ -18,8 +18,8 @@ import pytest
 from semspace import artifact
 from semspace.artifact import ArtifactWriter, load_artifact
 from semspace.client import Client, NotFoundError
-from semspace.server import points_copy
 from semspace.server.journal import Journal
+from tests.conftest import pause_at_second_block
 from tests.e2e.test_observability import scrape
 
 
@@ -221,24 +221,13 @@ def test_a_snapshot_read_in_blocks_holds_the_points_as_they_were_at_its_copy(
     server.stop(0)
     server = start_server(wal_compact_bytes=1)  # every write snapshots, one at a time
 
-    monkeypatch.setattr(points_copy, "BLOCK_ROWS", 100)
-    second_block, go_on = threading.Event(), threading.Event()
-    blocks = points_copy.IndexRows.blocks
-
-    def pausing_blocks(self):
-        for number, block in enumerate(blocks(self)):
-            if number == 1:
-                second_block.set()
-                go_on.wait(30)
-            yield block
-
-    monkeypatch.setattr(points_copy.IndexRows, "blocks", pausing_blocks)
+    paused = pause_at_second_block(monkeypatch, block_rows=100)
     with Client(server.address, timeout=30) as client:
         client.delete("s", ids[:1])  # begins a snapshot of the other 1,499
-        assert second_block.wait(10)
+        assert paused.second_block.wait(10)
         client.delete("s", ids[1:1300])  # past 1,024 dead rows: a rebuild
         replaced = fill(client, "s", ids[1300:1400])
-        go_on.set()
+        paused.go_on.set()
         server.stop(0)  # once the snapshot is in place
     by_id = dict(zip(ids, vectors, strict=True))
     # The snapshot begun by the first delete, paused, is the last one.

@@ -22,7 +22,6 @@ from semspace.server.index import (
     LiveLabels,
     SearchKnobs,
     api_scores,
-    bitmap_selector,
     empty_answer,
     faiss_metric,
 )
@@ -152,10 +151,7 @@ class IvfIndex:
         queries = np.ascontiguousarray(queries, dtype=np.float32)
         params = faiss.SearchParametersIVF()
         params.nprobe = min(knobs.nprobe or self.config.nprobe, self.config.nlist)
-        mask = self.live.restrict(allowed)
-        if mask is not None:
-            # The bits must outlive the call.
-            params.sel, _bits = bitmap_selector(mask)
+        _bits = self.live.select(params, allowed)
         fetch = k * self.config.refine_factor if self._quantised else k
         scores, labels = self._ivf.search(queries, fetch, params=params)
         if self._quantised:

@@ -191,12 +191,6 @@ def knn_over_blocks(
     return np.take_along_axis(scores, order, axis=1), np.take_along_axis(positions, order, axis=1)
 
 
-def bitmap_selector(allowed: np.ndarray) -> tuple[faiss.IDSelector, np.ndarray]:
-    """A FAISS selector over a boolean mask, and the bit array it reads (keep it alive)."""
-    bits = np.packbits(allowed, bitorder="little")
-    return faiss.IDSelectorBitmap(len(bits), faiss.swig_ptr(bits)), bits
-
-
 class LiveLabels:
     """Which labels hold a live point: a growing boolean mask (dead labels keep their vectors in
     the index until a rebuild)."""
@@ -227,14 +221,23 @@ class LiveLabels:
     def mask(self) -> np.ndarray:
         return self._mask[: self.size]
 
-    def restrict(self, allowed: np.ndarray | None) -> np.ndarray | None:
-        """Live labels within `allowed`; None when every stored label qualifies."""
+    def select(
+        self, params: faiss.SearchParameters, allowed: np.ndarray | None
+    ) -> np.ndarray | None:
+        """Makes a search with `params` skip dead labels and those outside `allowed` (a boolean
+        mask over labels). Returns the bits FAISS reads, which the caller keeps alive until the
+        search returns; None when every stored label qualifies."""
         if allowed is None:
-            return None if self.count == self.size else self.mask
-        combined = np.zeros(self.size, dtype=bool)
-        common = min(self.size, len(allowed))
-        combined[:common] = self.mask[:common] & allowed[:common]
-        return combined
+            if self.count == self.size:
+                return None
+            selected = self.mask
+        else:
+            selected = np.zeros(self.size, dtype=bool)
+            common = min(self.size, len(allowed))
+            selected[:common] = self.mask[:common] & allowed[:common]
+        bits = np.packbits(selected, bitorder="little")
+        params.sel = faiss.IDSelectorBitmap(len(bits), faiss.swig_ptr(bits))
+        return bits
 
     def labels(self) -> np.ndarray:
         return np.flatnonzero(self.mask).astype(np.int64)
@@ -290,10 +293,7 @@ class AppendOnlyIndex:
             return empty_answer(len(queries))
         queries = np.ascontiguousarray(queries, dtype=np.float32)
         params = self._search_parameters(knobs)
-        mask = self.live.restrict(allowed)
-        if mask is not None:
-            # The bits must outlive the call.
-            params.sel, _bits = bitmap_selector(mask)
+        _bits = self.live.select(params, allowed)
         scores, labels = self._search(queries, k, params)
         return api_scores(scores, self.metric), labels
 

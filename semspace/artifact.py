@@ -19,6 +19,7 @@ no faiss here.
 from __future__ import annotations
 
 import enum
+import fcntl
 import hashlib
 import json
 import logging
@@ -44,7 +45,8 @@ VECTORS = "vectors.npy"
 IDS = "ids.txt"
 PAYLOADS = "payloads.jsonl"
 SPACE_NAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
-# Hidden siblings of a space being replaced, named with the writing process's id.
+# Hidden siblings of a space being replaced, named with the writing process's id (for people
+# reading the directory: whether the writer lives is told by a lock, see `_claim_staging`).
 _LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?P<role>staging|retired)-(?P<pid>\d+)(-[^/]*)?$")
 
 log = logging.getLogger(__name__)
@@ -236,9 +238,7 @@ class ArtifactWriter:
         self.name = name
         self.durable = durable
         self.artifacts_dir.mkdir(parents=True, exist_ok=True)
-        self.staging = Path(
-            tempfile.mkdtemp(prefix=f".{name}.staging-{os.getpid()}-", dir=self.artifacts_dir)
-        )
+        self.staging, self._lock = _claim_staging(self.artifacts_dir, name)
         # mkdtemp makes it private (0700); a space is ordinary data, readable like its siblings.
         self.staging.chmod(0o755)
 
@@ -324,12 +324,39 @@ class ArtifactWriter:
                 os.replace(retired, final)  # the old space stays, and the error is raised
             raise
         fsync_directory(self.artifacts_dir)
+        self._release()
         if retired is not None:
             shutil.rmtree(retired, ignore_errors=True)
         return final
 
     def abort(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
+        self._release()
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)  # releases the lock
+            self._lock = None
+
+
+def _claim_staging(artifacts_dir: Path, name: str) -> tuple[Path, int | None]:
+    """A new staging directory and an open descriptor of it holding an exclusive lock until the
+    writer ends: a process id cannot tell whether its writer lives once processes run in other
+    containers (each its own pid 1), a lock can. A cleaner removes a directory only while it
+    holds its lock, so a directory the cleaner took first (between mkdtemp and flock) is no
+    longer at its name: try again."""
+    while True:
+        staging = Path(
+            tempfile.mkdtemp(prefix=f".{name}.staging-{os.getpid()}-", dir=artifacts_dir)
+        )
+        lock = os.open(staging, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if os.stat(staging).st_ino == os.fstat(lock).st_ino:
+                return staging, lock
+        except (BlockingIOError, FileNotFoundError):
+            pass
+        os.close(lock)
 
 
 @contextmanager
@@ -458,20 +485,28 @@ def recover_interrupted_swaps(artifacts_dir: Path) -> list[str]:
             os.replace(path, final)
             fsync_directory(root)
             restored.append(final.name)
-        elif not _alive(int(leftover["pid"])):
+        elif leftover["role"] == "retired":
+            # Its space is in place again: whoever set it aside is done with it, or about to
+            # remove it too.
             shutil.rmtree(path, ignore_errors=True)
+        else:
+            _remove_if_abandoned(path)
     return restored
 
 
-def _alive(pid: int) -> bool:
-    """Whether another process with this id runs (ours is a past run's: a container's server is
-    often pid 1 every time)."""
-    if pid == os.getpid():
-        return False
+def _remove_if_abandoned(staging: Path) -> None:
+    """Removes a staging directory whose writer has ended: no process holds its lock (the
+    kernel releases a dead writer's, in whatever container it ran)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        lock = os.open(staging, os.O_RDONLY | os.O_DIRECTORY)
+    except FileNotFoundError:
+        return
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(lock)
+        return  # a living writer's
+    try:
+        shutil.rmtree(staging, ignore_errors=True)
+    finally:
+        os.close(lock)

@@ -137,17 +137,35 @@ def test_a_space_set_aside_by_an_interrupted_swap_is_put_back(tmp_path) -> None:
 
 
 def test_a_living_writers_staging_directory_is_left_alone(tmp_path) -> None:
+    """Whether a writer lives is told by the lock on its staging directory, not by the process
+    id in its name: a trainer in another container may carry the server's own id (each is pid 1
+    there). Its writer here claims to be this process; a writer that died is cleaned up."""
     write_space(tmp_path)
-    with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"]) as other:
+    writer_script = (
+        "import os, sys, time\n"
+        "os.getpid = lambda: int(sys.argv[2])  # as another container's process may be\n"
+        "from semspace.artifact import ArtifactWriter\n"
+        "writer = ArtifactWriter(sys.argv[1], sys.argv[3])\n"
+        "print(writer.staging.name, flush=True)\n"
+        "time.sleep(60) if sys.argv[3] == 'busy' else os._exit(0)\n"
+    )
+
+    def start_writer(name: str) -> subprocess.Popen:
+        command = [sys.executable, "-c", writer_script, str(tmp_path), str(os.getpid()), name]
+        return subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+
+    with start_writer("busy") as busy_writer, start_writer("dead") as dead_writer:
         try:
-            busy = tmp_path / f".demo.staging-{other.pid}-abc"
-            busy.mkdir()
-            dead = tmp_path / ".demo.staging-999999999-abc"
-            dead.mkdir()
+            busy = tmp_path / busy_writer.stdout.readline().strip()
+            dead = tmp_path / dead_writer.stdout.readline().strip()
+            assert busy.name.startswith(f".busy.staging-{os.getpid()}-")
+            assert dead_writer.wait(30) == 0 and dead.is_dir()
             assert recover_interrupted_swaps(tmp_path) == []
-            assert busy.exists() and not dead.exists()
+            assert busy.is_dir() and not dead.exists()
         finally:
-            other.kill()
+            busy_writer.kill()
+    assert recover_interrupted_swaps(tmp_path) == []
+    assert not busy.exists()
 
 
 class Blocks:

@@ -141,17 +141,19 @@ class IvfIndex:
         k: int,
         knobs: SearchKnobs = NO_KNOBS,
         allowed: np.ndarray | None = None,
+        *,
+        with_dead: bool = False,
     ) -> tuple[np.ndarray, np.ndarray]:
         if self._pending is not None:
-            return self._pending.search(queries, k, allowed=allowed)
+            return self._pending.search(queries, k, allowed=allowed, with_dead=with_dead)
         assert self._ivf is not None
-        k = min(k, self.count)
+        k = min(k, self.live.size if with_dead else self.count)
         if k == 0:
             return empty_answer(len(queries))
         queries = np.ascontiguousarray(queries, dtype=np.float32)
         params = faiss.SearchParametersIVF()
         params.nprobe = min(knobs.nprobe or self.config.nprobe, self.config.nlist)
-        _bits = self.live.select(params, allowed)
+        _bits = self.live.select(params, allowed, with_dead)
         fetch = k * self.config.refine_factor if self._quantised else k
         scores, labels = self._ivf.search(queries, fetch, params=params)
         if self._quantised:

@@ -93,6 +93,7 @@ def neighbors_to_pb(neighbors: Neighbors, dim: int) -> pb.Neighbors:
 
 
 def space_info(space: Space, versions: list[int]) -> pb.SpaceInfo:
+    index = index_info(space)  # first: its recall measurement may take seconds (see there)
     manifest = space.manifest
     summary = {
         "producer": manifest.producer.model_dump(mode="json"),
@@ -111,7 +112,7 @@ def space_info(space: Space, versions: list[int]) -> pb.SpaceInfo:
         manifest_json=json.dumps(summary),
         index=space.index.kind,
         embed_inputs=list(space.model.inputs),
-        index_info=index_info(space),
+        index_info=index,
         version=space.version,
         versions=versions,
         payload_fields={

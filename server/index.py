@@ -84,9 +84,13 @@ class VectorIndex(Protocol):
         k: int,
         knobs: SearchKnobs = NO_KNOBS,
         allowed: np.ndarray | None = None,
+        *,
+        with_dead: bool = False,
     ) -> tuple[np.ndarray, np.ndarray]:
         """(scores, labels), each (n, k), best first; label -1 where fewer than k were found.
-        `allowed`, a boolean mask over labels, restricts the answer to those labels."""
+        `allowed`, a boolean mask over labels, restricts the answer to those labels; with
+        `with_dead` it may name deleted points too, whose rows stay until a rebuild, so that a
+        recall measurement answers over one moment's points a few queries at a time."""
         ...
 
     def reconstruct(self, labels: np.ndarray) -> np.ndarray: ...
@@ -222,11 +226,11 @@ class LiveLabels:
         return self._mask[: self.size]
 
     def select(
-        self, params: faiss.SearchParameters, allowed: np.ndarray | None
+        self, params: faiss.SearchParameters, allowed: np.ndarray | None, with_dead: bool = False
     ) -> np.ndarray | None:
-        """Makes a search with `params` skip dead labels and those outside `allowed` (a boolean
-        mask over labels). Returns the bits FAISS reads, which the caller keeps alive until the
-        search returns; None when every stored label qualifies."""
+        """Makes a search with `params` skip dead labels (unless `with_dead`) and those outside
+        `allowed` (a boolean mask over labels). Returns the bits FAISS reads, which the caller
+        keeps alive until the search returns; None when every stored label qualifies."""
         if allowed is None:
             if self.count == self.size:
                 return None
@@ -234,7 +238,9 @@ class LiveLabels:
         else:
             selected = np.zeros(self.size, dtype=bool)
             common = min(self.size, len(allowed))
-            selected[:common] = self.mask[:common] & allowed[:common]
+            selected[:common] = allowed[:common]
+            if not with_dead:
+                selected &= self.mask
         bits = np.packbits(selected, bitorder="little")
         params.sel = faiss.IDSelectorBitmap(len(bits), faiss.swig_ptr(bits))
         return bits
@@ -287,13 +293,15 @@ class AppendOnlyIndex:
         k: int,
         knobs: SearchKnobs = NO_KNOBS,
         allowed: np.ndarray | None = None,
+        *,
+        with_dead: bool = False,
     ) -> tuple[np.ndarray, np.ndarray]:
-        k = min(k, self.count)
+        k = min(k, self.live.size if with_dead else self.count)
         if k == 0:
             return empty_answer(len(queries))
         queries = np.ascontiguousarray(queries, dtype=np.float32)
         params = self._search_parameters(knobs)
-        _bits = self.live.select(params, allowed)
+        _bits = self.live.select(params, allowed, with_dead)
         scores, labels = self._search(queries, k, params)
         return api_scores(scores, self.metric), labels
 

@@ -23,12 +23,15 @@ def index_config_from_pb(spec: pb.IndexSpec, dim: int, field: str = "index") -> 
 
 
 def index_info(space: Space) -> pb.IndexInfo:
+    """The index's figures; recall first: measuring it may take seconds of writes going on,
+    and the other figures are then those of the space after them."""
+    recall = space.recall_at_10()
     index = space.index
     return pb.IndexInfo(
         kind=index.kind,
         params=index.config.params(),
         memory_bytes=space.memory_bytes,
-        recall_at_10=space.recall_at_10(),
+        recall_at_10=recall,
         trained=getattr(index, "trained", True),
         tombstones=space.dead_rows,
     )

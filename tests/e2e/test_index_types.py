@@ -6,13 +6,16 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
 
 from semspace.client import Client, InvalidArgumentError
-from semspace.server import rebuild
+from semspace.server import indexes, rebuild
+from semspace.server.ann import HnswIndex, IvfIndex
 from semspace.server.app import SemspaceServer
+from semspace.server.rwlock import ReadWriteLock
 from tests.conftest import pause_at_second_block, wait_for_rebuild
 
 DIM = 32
@@ -368,3 +371,55 @@ def test_writes_go_on_while_get_space_measures_recall(
             paused.go_on.set()
             reader.join(30)
     assert measured["info"].index_info.recall_at_10 >= 0.9
+
+
+@pytest.mark.parametrize("setup", ["hnsw", "ivf_flat", "ivf_pq"])
+def test_writes_go_on_between_the_searches_of_a_recall_measurement(
+    start_server: Callable[..., SemspaceServer], monkeypatch: pytest.MonkeyPatch, setup: str
+) -> None:
+    """A recall measurement searches the index a few queries per hold of the read lock, over the
+    points live when it began: writes between two holds are answered at once, and deleting two
+    thirds of the points then (a rebuild begins) leaves the figure as it was."""
+    monkeypatch.setattr(indexes, "RECALL_QUERIES_PER_LOCK", 50)
+    first_turn, go_on = threading.Event(), threading.Event()
+    measuring: dict[str, int | None] = {}
+    kind, params = SETUPS[setup]
+    index_class = HnswIndex if kind == "hnsw" else IvfIndex
+    search, read = index_class.search, ReadWriteLock.read
+
+    def noting_search(self, *args, **kwargs):
+        if measuring:  # GetSpace was called: the measurement is the only one searching
+            measuring["thread"] = threading.get_ident()
+        return search(self, *args, **kwargs)
+
+    @contextmanager
+    def pausing_read(self):
+        with read(self):
+            yield
+        if measuring.get("thread") == threading.get_ident() and not first_turn.is_set():
+            first_turn.set()  # the lock is released: wait here until the test has written
+            go_on.wait(30)
+
+    monkeypatch.setattr(index_class, "search", noting_search)
+    monkeypatch.setattr(ReadWriteLock, "read", pausing_read)
+    server = start_server(wal_compact_bytes=1 << 30)
+    data = clustered(N, seed=13)
+    ids = [f"p{i}" for i in range(N)]
+    measured = {}
+    with Client(server.address, timeout=30) as client:
+        client.create_space("s", DIM, "l2", index=kind, index_params=params)
+        client.upsert("s", ids, data)
+        measuring["thread"] = None
+        reader = threading.Thread(target=lambda: measured.update(info=client.get_space("s")))
+        reader.start()
+        try:
+            assert first_turn.wait(10)
+            client.delete("s", ids[:2000], timeout=5)
+            client.upsert("s", ids[:10], data[-10:], timeout=5)
+        finally:
+            go_on.set()
+            reader.join(30)
+    info = measured["info"]
+    assert info.index_info.recall_at_10 >= 0.9
+    # The other figures are those of the space after the writes made meanwhile.
+    assert info.count == N - 2000 + 10

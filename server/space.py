@@ -1,65 +1,28 @@
-"""One space in memory: points (id, vector, payload) over an index, with search and arithmetic.
-
-Rows are append-only int64 labels: a replaced or deleted point leaves a dead row behind (its id,
-payload and, in flat and HNSW indexes, its vector), which a rebuild compacts away once dead rows
-outnumber live ones. Ids and payloads live in packed columns (`IdMap`, `TextColumn`), not Python
-objects, so a space costs little more than its vectors. Reads share a lock, writes take it
-alone, so a search never sees half a write.
+"""One space in memory, read: searches (planned, then answered in micro-batches), filters,
+skips, scroll, vector arithmetic and embedding, over the points `SpaceStore` holds and writes.
 """
 
 from __future__ import annotations
 
 import itertools
-import logging
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NoReturn
 
 import numpy as np
 
-from semspace.artifact import Artifact, Metric, SpaceManifest
+from semspace.artifact import Metric
 from semspace.server.arithmetic import Method, cosmul_scores, top_k, weighted_sum
-from semspace.server.columns import TextColumn
-from semspace.server.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
-from semspace.server.filters import Condition, PayloadIndex
-from semspace.server.id_map import IdMap
-from semspace.server.index import (
-    NO_KNOBS,
-    SearchKnobs,
-    VectorIndex,
-    exact_search,
-    float32_blocks,
-    write_threads,
-)
-from semspace.server.indexes import build_index, measure_recall
-from semspace.server.journal import USER_KIND, Journal, SnapshotCopy
-from semspace.server.models import SpaceModel
-from semspace.server.points_copy import IndexRows, PointsCopy
-from semspace.server.rebuild import NewLayout, OldLayout
-from semspace.server.rwlock import ReadWriteLock
-from semspace.server.scroll_cursor import RowHistory, ScrollCursor
+from semspace.server.errors import InvalidArgument
+from semspace.server.filters import Condition
+from semspace.server.index import NO_KNOBS, SearchKnobs, exact_search, float32_blocks
+from semspace.server.scroll_cursor import ScrollCursor
+from semspace.server.space_store import SpaceStore
 from semspace.server.space_types import NO_SKIP, Neighbors, Page, Pixels, Skip, Target, Text
-from semspace.server.wal import WalRecord
-from semspace.vectors import (
-    VectorError,
-    as_matrix,
-    check_finite,
-    check_storable,
-    unit_rows,
-)
-
-log = logging.getLogger(__name__)
 
 # Extra neighbours fetched per query to make up for the points it skips. Fetching past 50,000
 # skipped ids cost 256 HNSW queries 9 s and 1.6 GB (measured); past this bound the skips go to
 # FAISS as a selector instead.
 MAX_OVERFETCH = 256
-# Rows loaded from an artifact at a time: 32 MiB at 128-d.
-LOAD_BLOCK_ROWS = 65_536
-# A rebuild's catching up with the writes made meanwhile ends, with writes held off, once a round
-# has this few rows to add.
-CATCH_UP_ROWS = 1024
 
 
 @dataclass(frozen=True)
@@ -79,320 +42,8 @@ class SearchJob:
     knobs: SearchKnobs
 
 
-class Space:
-    def __init__(
-        self,
-        manifest: SpaceManifest,
-        index: VectorIndex,
-        *,
-        journal: Journal | None = None,
-        model: SpaceModel | None = None,
-        exact_scan_points: int = 8192,
-        write_threads: int = 1,
-    ) -> None:
-        self.manifest = manifest
-        self.index = index
-        self.journal = journal
-        self.model = model or SpaceModel(manifest)
-        self.lock = ReadWriteLock()
-        # One write at a time, from its log record to where it is applied, and a snapshot's copy
-        # of the points: that copy needs only the read lock, so searches go on meanwhile, and
-        # writes go on while the copy is written to disk (server/journal.py).
-        self._writes = threading.Lock()
-        # Filtered searches matching at most this many points scan them exactly: cheap, and an
-        # approximate index with a very selective filter may find fewer than k of them.
-        self.exact_scan_points = exact_scan_points
-        self.write_threads = write_threads
-        self._ids = IdMap()
-        self._payloads = TextColumn()
-        self.payload_index = PayloadIndex(manifest.name)
-        self._recall: tuple[int, float] | None = None
-        self._recall_lock = threading.Lock()
-        # One more at every write: rows a search resolved under an older layout must be looked
-        # up again (a replaced point has a new row, a rebuild renumbers all, a deleted one has
-        # none).
-        self._layout = 0
-        self._row_history = RowHistory(manifest.name)
-        self._writes_ended: str | None = None
-        self._snapshot_thread: threading.Thread | None = None
-        self._rebuilding = False
-        self._rebuild_thread: threading.Thread | None = None
-        # Set by the registry: 1 at first load, one more at each reload that swaps it in.
-        self.version = 1
-
-    @property
-    def name(self) -> str:
-        return self.manifest.name
-
-    @property
-    def writable(self) -> bool:
-        return self.journal is not None
-
-    @property
-    def count(self) -> int:
-        return len(self._ids)
-
-    @property
-    def dead_rows(self) -> int:
-        """Rows of deleted or replaced points, held until the next rebuild."""
-        return self._ids.rows_total - self.count
-
-    @property
-    def memory_bytes(self) -> int:
-        """Estimated: the index, ids, payloads, the payload index's rows and the row numberings
-        kept for scroll cursors."""
-        return int(
-            self.index.memory_bytes
-            + self._ids.nbytes
-            + self._payloads.nbytes
-            + self.payload_index.nbytes
-            + self._row_history.nbytes
-        )
-
-    # -- loading --------------------------------------------------------------------------
-
-    def load_rows(self, artifact: Artifact) -> None:
-        """Fills an empty space from an artifact's rows (trusted: written by us), a block at a
-        time: a 1M x 128 space peaked at 1,247 MiB loaded whole from the memory map, since
-        every page read stayed resident beside the index's copy (measured).
-
-        A snapshot's vectors were prepared before they were logged: normalising them again
-        moved a third of a cosine space's components by a float32 ulp at every restart
-        (measured on 2,000 x 32), so they are only checked."""
-        count = artifact.manifest.count
-        payloads = artifact.payloads or [""] * count
-        start = 0
-        for block in artifact.vector_blocks(LOAD_BLOCK_ROWS):
-            if artifact.manifest.kind == USER_KIND:
-                prepared = self._checked(block, "vectors")
-            else:
-                prepared = self._prepare(block, "vectors")
-            stop = start + len(block)
-            self._apply_upsert(artifact.ids[start:stop], prepared, payloads[start:stop])
-            start = stop
-        self.payload_index.remember(artifact.manifest.payload_fields)
-
-    def replay(self, record: WalRecord) -> None:
-        if record.op == "upsert":
-            assert record.vectors is not None
-            self._apply_upsert(record.ids, record.vectors, record.payloads)
-        else:
-            self._apply_delete(record.ids)
-
-    def snapshot_points(self) -> PointsCopy:
-        """What a snapshot holds: the manifest, with every payload field seen, and the live
-        points. The caller holds the read lock."""
-        manifest = self.manifest.model_copy(update={"payload_fields": self.payload_index.schema()})
-        rows = self.index.live.labels()
-        vectors = IndexRows(self.index, rows, manifest.dim, self.lock)
-        return PointsCopy(manifest, rows, vectors, self._ids.texts(), self._payloads.copy())
-
-    # -- writes ---------------------------------------------------------------------------
-
-    def upsert(self, ids: list[str], vectors: np.ndarray, payloads: list[str]) -> tuple[int, int]:
-        """(inserted, updated); durable in the log before it is visible."""
-        journal = self._require_writable()
-        prepared = self._prepare(vectors, "vectors")
-        check_storable(prepared, self.index.vector_dtype, "vectors")
-        if len(prepared) != len(ids):
-            raise InvalidArgument(f"vectors: {len(prepared)} rows for {len(ids)} ids")
-        with self._writes:
-            with self.lock.write():
-                self._require_open()
-                existing = self._ids.rows_of(ids)
-                updated = int((existing >= 0).sum())
-                journal.append(WalRecord("upsert", ids, payloads, prepared))
-                self._replace(existing, ids, prepared, payloads)
-            self._rebuild_if_due()
-            self._snapshot_if_due(journal)
-        return len(ids) - updated, updated
-
-    def delete(self, ids: list[str]) -> tuple[int, list[str]]:
-        """(deleted, missing ids); an id named twice is deleted once."""
-        journal = self._require_writable()
-        ids = list(dict.fromkeys(ids))
-        with self._writes:
-            with self.lock.write():
-                self._require_open()
-                rows = self._ids.rows_of(ids)
-                present = [i for i, row in zip(ids, rows, strict=True) if row >= 0]
-                if present:
-                    journal.append(WalRecord("delete", present, [], None))
-                    self._remove_rows(rows[rows >= 0])
-            self._rebuild_if_due()
-            self._snapshot_if_due(journal)
-        gone = set(present)
-        return len(present), [point_id for point_id in ids if point_id not in gone]
-
-    def drop(self) -> None:
-        """Ends the space's writes as the registry drops it. A write whose call fetched the space
-        before is NOT_FOUND: its log is closed, and its directory may soon hold a new space."""
-        self._end_writes(dropped=True)
-        self._join_rebuild()
-
-    def close(self) -> None:
-        """Ends the space's writes as the server stops (after draining its calls), once a
-        snapshot being written is in place."""
-        snapshot = self._snapshot_thread
-        if snapshot is not None:
-            snapshot.join()
-        self._end_writes(dropped=False)
-        self._join_rebuild()
-
-    def _end_writes(self, *, dropped: bool) -> None:
-        # After the write in progress; a snapshot being written is abandoned (its copy is in the
-        # log segments it leaves behind).
-        with self._writes, self.lock.write():
-            self._writes_ended = "dropped" if dropped else "stopped"
-            if self.journal is not None:
-                self.journal.close()
-
-    def _require_open(self) -> None:
-        if self._writes_ended == "dropped":
-            raise NotFound(f"space: space '{self.name}' was dropped")
-        if self._writes_ended:
-            raise Unavailable(f"space: the server is stopping; write to '{self.name}' again")
-
-    @property
-    def rebuilding(self) -> bool:
-        """Whether a rebuild without the dead rows is under way (metrics)."""
-        return self._rebuilding
-
-    @property
-    def _rebuild_due(self) -> bool:
-        return self.dead_rows > max(1024, self.count)
-
-    def _rebuild_if_due(self) -> None:
-        """Under the write gate: once dead rows outnumber live ones (and 1,024), a fresh index
-        of the live points, renumbered (server/rebuild.py). Built by a thread while reads and
-        writes go on: 1M points in HNSW take minutes, and a 200k x 128 IVF-Flat space rebuilt
-        here, under the write gate, held a one-point write for 1.8 s (bench/write_stalls.py)."""
-        if self._rebuilding or not self._rebuild_due:
-            return
-        self._rebuilding = True
-        self._rebuild_thread = threading.Thread(
-            target=self._rebuild_meanwhile, name=f"rebuild-{self.name}"
-        )
-        self._rebuild_thread.start()
-
-    def _rebuild_meanwhile(self) -> None:
-        """Rebuilds until none is due: writes during one may have made the next due."""
-        try:
-            while self._rebuild_once():
-                pass
-        except Exception:
-            log.exception("space %s: rebuild failed; its dead rows stay for now", self.name)
-            with self._writes:
-                self._rebuilding = False
-
-    def _rebuild_once(self) -> bool:
-        """One rebuild; whether another is due. Ends with `_rebuilding` reset otherwise."""
-        old, layout = self._old_layout(), self._new_layout()
-        # Writes go on: each round adds what came meanwhile, until little is left.
-        while layout.catch_up(old, self.write_threads, self._closing) > CATCH_UP_ROWS:
-            pass
-        with self._writes:
-            if not self._writes_ended:
-                layout.catch_up(old, self.write_threads)
-                self._swap_in(layout)
-                if self._rebuild_due:
-                    return True
-            self._rebuilding = False
-            return False
-
-    def _join_rebuild(self) -> None:
-        """Waits for a rebuild to notice the end of writes: one block of work at most."""
-        rebuild = self._rebuild_thread
-        if rebuild is not None:
-            rebuild.join()
-
-    def _closing(self) -> bool:
-        return self._writes_ended is not None
-
-    def _old_layout(self) -> OldLayout:
-        return OldLayout(self.index, self._ids, self._payloads, self.lock)
-
-    def _new_layout(self) -> NewLayout:
-        index = build_index(self.index.config, self.manifest.dim, self.manifest.metric)
-        return NewLayout(index, PayloadIndex(self.name))
-
-    def _swap_in(self, layout: NewLayout) -> None:
-        """Under the write gate, with `layout` mirroring the space: makes it the space's."""
-        layout.payload_index.remember(self.payload_index.schema())
-        with self.lock.write():
-            self._row_history.rebuilding(layout.carried(self._ids.rows_total))
-            self.index, self._ids = layout.index, layout.ids
-            self._payloads, self.payload_index = layout.payloads, layout.payload_index
-            self._layout += 1
-
-    def _snapshot_if_due(self, journal: Journal) -> None:
-        """Under the write gate, so that the copy holds exactly the logged writes; a thread
-        writes it out, so that neither this write's answer nor the next writes wait for it."""
-        if self._writes_ended or not journal.wants_snapshot:
-            return
-        with self.lock.read():
-            points = self.snapshot_points()
-        copy = journal.begin_snapshot(points)
-        self._snapshot_thread = threading.Thread(
-            target=self._write_snapshot, args=(journal, copy), name=f"snapshot-{self.name}"
-        )
-        self._snapshot_thread.start()
-
-    def _write_snapshot(self, journal: Journal, copy: SnapshotCopy) -> None:
-        """Writes the copy out, then puts it in place under the write gate. Every write is safe
-        in the log either way: a failure here is logged, and a later write snapshots again."""
-        staged = None
-        try:
-            staged = journal.stage_snapshot(copy)
-            with self._writes:
-                if self._writes_ended:
-                    journal.abandon_snapshot(staged, failed=False)
-                else:
-                    journal.finish_snapshot(copy, staged)
-        except Exception:
-            log.exception("space %s: snapshot failed; its log keeps growing", self.name)
-            with self._writes:
-                journal.abandon_snapshot(staged, failed=True)
-
-    def _require_writable(self) -> Journal:
-        if self.journal is None:
-            raise FailedPrecondition(
-                f"space '{self.name}' is read-only (produced by {self.manifest.kind}); "
-                "create a user space to write points"
-            )
-        return self.journal
-
-    def _apply_upsert(
-        self, ids: Sequence[str], vectors: np.ndarray, payloads: Sequence[str]
-    ) -> None:
-        self._replace(self._ids.rows_of(ids), ids, vectors, payloads)
-
-    def _replace(
-        self,
-        existing: np.ndarray,
-        ids: Sequence[str],
-        vectors: np.ndarray,
-        payloads: Sequence[str],
-    ) -> None:
-        """Writes the points; `existing` holds each id's current row (-1: new)."""
-        self._remove_rows(existing[existing >= 0])
-        rows = self._ids.append(ids)
-        with write_threads(len(rows), self.write_threads):
-            self.index.add(rows, vectors)
-        self._payloads.extend(payloads)
-        self.payload_index.add(rows, payloads)
-
-    def _apply_delete(self, ids: Sequence[str]) -> None:
-        rows = self._ids.rows_of(ids)
-        self._remove_rows(rows[rows >= 0])
-
-    def _remove_rows(self, rows: np.ndarray) -> None:
-        """Every write starts here, even one that removes no row."""
-        self._layout += 1
-        self.index.remove(rows)
-        self._ids.remove_rows(rows)
-
-    # -- reads ----------------------------------------------------------------------------
+class Space(SpaceStore):
+    """A space: its points (`SpaceStore`), searched, scrolled and combined."""
 
     def get(self, ids: Sequence[str], field: str = "ids") -> tuple[np.ndarray, list[str]]:
         with self.lock.read():
@@ -638,17 +289,6 @@ class Space:
         best = top_k(scores, k, allowed)
         return self._neighbors(scores[best], labels[best], NO_SKIP, k, with_vectors, with_payloads)
 
-    def recall_at_10(self) -> float:
-        """recall@10 of the index against exact search; measured again once the point count
-        has moved by a tenth since the last measurement, one measurement at a time. Writes go
-        on meanwhile: a 1M x 128 scan takes seconds."""
-        with self._recall_lock:
-            measured, count = self._recall, self.count
-            if measured is None or abs(count - measured[0]) > 0.1 * max(measured[0], 1):
-                measured = (count, measure_recall(self.index, self.manifest.metric, self.lock))
-                self._recall = measured
-            return measured[1]
-
     def embed(self, texts: Sequence[str], images: np.ndarray) -> tuple[np.ndarray, list[bool]]:
         """Vectors of texts then images as the space stores them (unit length in cosine spaces),
         and per text whether a word of it was composed from subword pieces."""
@@ -664,42 +304,6 @@ class Space:
         """Vectors of ids, vectors and raw inputs alike, as the space stores them."""
         with self.lock.read():
             return self._resolve(targets, field)[0]
-
-    # -- helpers --------------------------------------------------------------------------
-
-    def _prepare(self, vectors: np.ndarray, field: str) -> np.ndarray:
-        """Checks dimension and finiteness; unit length for cosine spaces."""
-        matrix = self._checked(vectors, field)
-        return unit_rows(matrix, field) if self.manifest.metric is Metric.COSINE else matrix
-
-    def _checked(self, vectors: np.ndarray, field: str) -> np.ndarray:
-        """A float32 matrix of the space's dimension with finite components."""
-        matrix = as_matrix(vectors, field)
-        if matrix.shape[1] != self.manifest.dim:
-            raise VectorError(
-                field,
-                f"has dimension {matrix.shape[1]}, space '{self.name}' has {self.manifest.dim}",
-            )
-        check_finite(matrix, field)
-        return matrix
-
-    def _rows_of(self, ids: Sequence[str], field: str) -> np.ndarray:
-        rows = self._ids.rows_of(ids)
-        missing = np.flatnonzero(rows < 0)
-        if len(missing):
-            self._missing(ids[int(missing[0])], f"{field}[{int(missing[0])}]")
-        return rows
-
-    def _row_of(self, point_id: str, field: str) -> int:
-        row = self._ids.row_of(point_id)
-        if row is None:
-            self._missing(point_id, field)
-        return row
-
-    def _missing(self, point_id: str, field: str) -> NoReturn:
-        raise NotFound(
-            f"{field}: id '{point_id}' is not in space '{self.name}' ({self.count:,} points)"
-        )
 
     def _resolve(self, targets: Sequence[Target], field: str) -> tuple[np.ndarray, dict[str, int]]:
         """Vectors of id and vector targets alike, and the rows of the ids."""

@@ -136,7 +136,10 @@ def serve(settings: ServerSettings) -> None:
         signal.signal(signum, lambda *_: stopping.set())
     running.load()
     log.info("serving %d spaces", len(running.registry.all()))
-    stopping.wait()
+    # Timed waits: Python runs a signal's handler in the main thread, and an untimed wait is
+    # woken only if the signal lands on that thread, not on one of gRPC's.
+    while not stopping.wait(0.5):
+        pass
     log.info(
         "shutting down: NOT_SERVING for %.1f s, then draining in-flight calls for up to %.0f s",
         settings.drain_delay_seconds,

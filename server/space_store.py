@@ -70,7 +70,9 @@ class SpaceStore:
         self._ids = IdMap()
         self._payloads = TextColumn()
         self.payload_index = PayloadIndex(manifest.name)
-        self._recall: tuple[int, float] | None = None
+        # The last recall@10 measured: (index built, point count, figure).
+        self._recall: tuple[int, int, float] | None = None
+        self._builds = 0  # one more each time a rebuild swaps a new index in
         self._recall_lock = threading.Lock()
         # One more at every write: rows a search resolved under an older layout must be looked
         # up again (a replaced point has a new row, a rebuild renumbers all, a deleted one has
@@ -284,6 +286,7 @@ class SpaceStore:
             self.index, self._ids = layout.index, layout.ids
             self._payloads, self.payload_index = layout.payloads, layout.payload_index
             self._layout += 1
+            self._builds += 1
 
     def _snapshot_if_due(self, journal: Journal) -> None:
         """Under the write gate, so that the copy holds exactly the logged writes; a thread
@@ -354,14 +357,20 @@ class SpaceStore:
 
     def recall_at_10(self) -> float:
         """recall@10 of the index against exact search; measured again once the point count
-        has moved by a tenth since the last measurement, one measurement at a time. Writes go
-        on meanwhile: a 1M x 128 scan takes seconds."""
+        has moved by a tenth since the last measurement, or a rebuild has built a new index,
+        one measurement at a time. Writes go on meanwhile: a 1M x 128 scan takes seconds."""
         with self._recall_lock:
-            measured, count = self._recall, self.count
-            if measured is None or abs(count - measured[0]) > 0.1 * max(measured[0], 1):
-                measured = (count, measure_recall(self.index, self.manifest.metric, self.lock))
+            with self.lock.read():
+                index, built, count = self.index, self._builds, self.count
+            measured = self._recall
+            if (
+                measured is None
+                or measured[0] != built
+                or abs(count - measured[1]) > 0.1 * max(measured[1], 1)
+            ):
+                measured = (built, count, measure_recall(index, self.manifest.metric, self.lock))
                 self._recall = measured
-            return measured[1]
+            return measured[2]
 
     def _prepare(self, vectors: np.ndarray, field: str) -> np.ndarray:
         """Checks dimension and finiteness; unit length for cosine spaces."""

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from semspace.client import Client, InvalidArgumentError
-from semspace.server import indexes, rebuild
+from semspace.server import indexes, rebuild, space_store
 from semspace.server.ann import HnswIndex, IvfIndex
 from semspace.server.app import SemspaceServer
 from semspace.server.rwlock import ReadWriteLock
@@ -423,3 +423,31 @@ def test_writes_go_on_between_the_searches_of_a_recall_measurement(
     assert info.index_info.recall_at_10 >= 0.9
     # The other figures are those of the space after the writes made meanwhile.
     assert info.count == N - 2000 + 10
+
+
+def test_get_space_measures_recall_again_once_a_rebuild_built_a_new_index(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The figure is the serving index's: a rebuild builds a new graph, so the next GetSpace
+    measures again, even when the point count has not moved (every point replaced twice)."""
+    measured = []
+    measure = space_store.measure_recall
+
+    def counting_measure(*args, **kwargs):
+        measured.append(measure(*args, **kwargs))
+        return measured[-1]
+
+    monkeypatch.setattr(space_store, "measure_recall", counting_measure)
+    data = clustered(N, seed=14)
+    ids = [f"p{i}" for i in range(N)]
+    client.create_space("s", DIM, "l2", index="hnsw", index_params={"m": 8})
+    client.upsert("s", ids, data)
+    client.get_space("s")
+    before = len(measured)
+    client.get_space("s")
+    assert len(measured) == before  # nothing changed since
+    client.upsert("s", ids, data)
+    client.upsert("s", ids, data)  # 6,000 dead rows past 3,000 live: a rebuild
+    wait_for_rebuild(client, "s")
+    assert client.get_space("s").index_info.recall_at_10 == measured[-1] >= 0.9
+    assert len(measured) == before + 1

@@ -1,0 +1,119 @@
+"""How long a server takes to load a space from its artifact: sha256 checks of its files, the
+memory-mapped vectors read into the index a block at a time, the ids into the id table, and the
+first recall measurement. Against the same vectors read into FAISS in-process from the same
+`vectors.npy`, and `np.load` of it, in the same run.
+
+    python bench/load_space.py [--points 100000] [--dim 100] [--indexes flat hnsw] [--rounds 3]
+
+Writes bench/results/load-space.json: the best and the median of the rounds, in seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import faiss
+import numpy as np
+from machine import machine, write_result
+
+from semspace.artifact import Metric, Producer, load_artifact, writing_artifact
+from semspace.index_config import IndexConfig, IndexKind
+from semspace.server.app import create_server
+from semspace.server.journal import USER_KIND
+from semspace.server.settings import ServerSettings
+
+
+def write_space(root: Path, points: int, dim: int, kind: IndexKind) -> None:
+    """A cosine user space of unit vectors, as a snapshot of one would be."""
+    vectors = np.random.default_rng(0).normal(size=(points, dim)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    with writing_artifact(root, "bench") as writer:
+        writer.finish(
+            kind=USER_KIND,
+            metric=Metric.COSINE,
+            vectors=vectors,
+            ids=[f"point-{i}" for i in range(points)],
+            producer=Producer(name="bench/load_space.py"),
+            index=IndexConfig(kind=kind),
+        )
+
+
+def timed(work: object) -> float:
+    began = time.perf_counter()
+    work()  # type: ignore[operator]
+    return time.perf_counter() - began
+
+
+def server_load(root: Path, verify: bool) -> float:
+    """Seconds for `load()` of a server over `root` (every space, then SERVING)."""
+    settings = ServerSettings(port=0, artifacts_dir=root, verify_artifacts=verify)
+    server = create_server(settings)
+    try:
+        return timed(server.load)
+    finally:
+        server.stop(0)
+
+
+def faiss_load(root: Path, kind: IndexKind) -> float:
+    """Seconds to read vectors.npy whole and add it to the same FAISS index in-process."""
+
+    def load() -> None:
+        vectors = np.load(root / "bench" / "vectors.npy")
+        if kind is IndexKind.HNSW:
+            config = IndexConfig(kind=kind)
+            index = faiss.IndexHNSWFlat(vectors.shape[1], config.m, faiss.METRIC_INNER_PRODUCT)
+            index.hnsw.efConstruction = config.ef_construction
+        else:
+            index = faiss.IndexFlatIP(vectors.shape[1])
+        index.add(vectors)
+
+    return timed(load)
+
+
+def summary(seconds: list[float]) -> dict[str, float]:
+    return {"best_s": round(min(seconds), 3), "median_s": round(statistics.median(seconds), 3)}
+
+
+def measure(kind: IndexKind, points: int, dim: int, rounds: int) -> dict[str, object]:
+    with tempfile.TemporaryDirectory() as directory:
+        root = Path(directory)
+        write_space(root, points, dim, kind)
+        # Each round reads files the page cache holds: the first round pays the disk once.
+        checks = [timed(lambda: load_artifact(root / "bench", verify=True)) for _ in range(rounds)]
+        return {
+            "index": kind.value,
+            "points": points,
+            "dim": dim,
+            "vector_mib": round(points * dim * 4 / 2**20, 1),
+            "semspace_server_load": summary([server_load(root, True) for _ in range(rounds)]),
+            "semspace_server_load_without_sha256": summary(
+                [server_load(root, False) for _ in range(rounds)]
+            ),
+            "artifact_open_with_sha256": summary(checks),
+            "faiss_in_process_load": summary([faiss_load(root, kind) for _ in range(rounds)]),
+        }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--points", type=int, default=100_000)
+    parser.add_argument("--dim", type=int, default=100)
+    parser.add_argument("--indexes", nargs="+", default=["flat"], choices=["flat", "hnsw"])
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    rows = [measure(IndexKind(k), args.points, args.dim, args.rounds) for k in args.indexes]
+    result = {
+        "command": f"python bench/load_space.py --points {args.points} --dim {args.dim} "
+        f"--indexes {' '.join(args.indexes)} --rounds {args.rounds}",
+        "rows": rows,
+        "machine": machine(),
+    }
+    write_result("load-space.json", result)
+
+
+if __name__ == "__main__":
+    main()

@@ -344,6 +344,36 @@ def test_reads_and_writes_go_on_while_a_rebuild_builds_the_new_index(
         assert client.search("s", data[2000], k=1).ids == ["p2000"]
 
 
+def get_space_while_writing(
+    server: SemspaceServer,
+    setup: str,
+    paused: threading.Event,
+    go_on: threading.Event,
+    write: Callable[[Client, list[str], np.ndarray], None],
+    before_get_space: Callable[[], None] = lambda: None,
+):
+    """A space of N clustered points; GetSpace in a thread, and once it has reached `paused`,
+    `write` (whose calls must be answered meanwhile: their deadline is 5 s) before it goes on.
+    GetSpace's answer."""
+    kind, params = SETUPS[setup]
+    data = clustered(N, seed=12)
+    ids = [f"p{i}" for i in range(N)]
+    answer = {}
+    with Client(server.address, timeout=30) as client:
+        client.create_space("s", DIM, "l2", index=kind, index_params=params)
+        client.upsert("s", ids, data)
+        before_get_space()
+        reader = threading.Thread(target=lambda: answer.update(info=client.get_space("s")))
+        reader.start()
+        try:
+            assert paused.wait(10)
+            write(client, ids, data)
+        finally:
+            go_on.set()
+            reader.join(30)
+    return answer["info"]
+
+
 @pytest.mark.parametrize("setup", ["hnsw", "ivf_pq"])
 def test_writes_go_on_while_get_space_measures_recall(
     start_server: Callable[..., SemspaceServer], monkeypatch: pytest.MonkeyPatch, setup: str
@@ -353,24 +383,14 @@ def test_writes_go_on_while_get_space_measures_recall(
     the index was searched over (deleting a third of them then would cost recall otherwise)."""
     paused = pause_at_second_block(monkeypatch, block_rows=500)
     server = start_server(wal_compact_bytes=1 << 30)  # no snapshot reads blocks meanwhile
-    kind, params = SETUPS[setup]
-    data = clustered(N, seed=12)
-    ids = [f"p{i}" for i in range(N)]
-    measured = {}
-    with Client(server.address, timeout=30) as client:
-        client.create_space("s", DIM, "l2", index=kind, index_params=params)
-        client.upsert("s", ids, data)
-        reader = threading.Thread(target=lambda: measured.update(info=client.get_space("s")))
-        reader.start()
-        try:
-            assert paused.second_block.wait(10)
-            client.delete("s", ids[:1000], timeout=5)
-            client.upsert("s", ids[:10], data[-10:], timeout=5)
-            assert client.search("s", data[-1], k=1, timeout=5).ids in (["p9"], [ids[-1]])
-        finally:
-            paused.go_on.set()
-            reader.join(30)
-    assert measured["info"].index_info.recall_at_10 >= 0.9
+
+    def write(client: Client, ids: list[str], data: np.ndarray) -> None:
+        client.delete("s", ids[:1000], timeout=5)
+        client.upsert("s", ids[:10], data[-10:], timeout=5)
+        assert client.search("s", data[-1], k=1, timeout=5).ids in (["p9"], [ids[-1]])
+
+    info = get_space_while_writing(server, setup, paused.second_block, paused.go_on, write)
+    assert info.index_info.recall_at_10 >= 0.9
 
 
 @pytest.mark.parametrize("setup", ["hnsw", "ivf_flat", "ivf_pq"])
@@ -383,8 +403,7 @@ def test_writes_go_on_between_the_searches_of_a_recall_measurement(
     monkeypatch.setattr(indexes, "RECALL_QUERIES_PER_LOCK", 50)
     first_turn, go_on = threading.Event(), threading.Event()
     measuring: dict[str, int | None] = {}
-    kind, params = SETUPS[setup]
-    index_class = HnswIndex if kind == "hnsw" else IvfIndex
+    index_class = HnswIndex if SETUPS[setup][0] == "hnsw" else IvfIndex
     search, read = index_class.search, ReadWriteLock.read
 
     def noting_search(self, *args, **kwargs):
@@ -403,23 +422,14 @@ def test_writes_go_on_between_the_searches_of_a_recall_measurement(
     monkeypatch.setattr(index_class, "search", noting_search)
     monkeypatch.setattr(ReadWriteLock, "read", pausing_read)
     server = start_server(wal_compact_bytes=1 << 30)
-    data = clustered(N, seed=13)
-    ids = [f"p{i}" for i in range(N)]
-    measured = {}
-    with Client(server.address, timeout=30) as client:
-        client.create_space("s", DIM, "l2", index=kind, index_params=params)
-        client.upsert("s", ids, data)
-        measuring["thread"] = None
-        reader = threading.Thread(target=lambda: measured.update(info=client.get_space("s")))
-        reader.start()
-        try:
-            assert first_turn.wait(10)
-            client.delete("s", ids[:2000], timeout=5)
-            client.upsert("s", ids[:10], data[-10:], timeout=5)
-        finally:
-            go_on.set()
-            reader.join(30)
-    info = measured["info"]
+
+    def write(client: Client, ids: list[str], data: np.ndarray) -> None:
+        client.delete("s", ids[:2000], timeout=5)
+        client.upsert("s", ids[:10], data[-10:], timeout=5)
+
+    info = get_space_while_writing(
+        server, setup, first_turn, go_on, write, lambda: measuring.update(thread=None)
+    )
     assert info.index_info.recall_at_10 >= 0.9
     # The other figures are those of the space after the writes made meanwhile.
     assert info.count == N - 2000 + 10

@@ -499,8 +499,8 @@ def _remove_if_abandoned(staging: Path) -> None:
     kernel releases a dead writer's, in whatever container it ran)."""
     try:
         lock = os.open(staging, os.O_RDONLY | os.O_DIRECTORY)
-    except FileNotFoundError:
-        return
+    except OSError:
+        return  # gone already, or not ours to open: left as it is
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

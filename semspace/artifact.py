@@ -238,7 +238,8 @@ class ArtifactWriter:
         self.name = name
         self.durable = durable
         self.artifacts_dir.mkdir(parents=True, exist_ok=True)
-        self.staging, self._lock = _claim_staging(self.artifacts_dir, name)
+        self.staging, lock = _claim_staging(self.artifacts_dir, name)
+        self._lock: int | None = lock  # None once released
         # mkdtemp makes it private (0700); a space is ordinary data, readable like its siblings.
         self.staging.chmod(0o755)
 
@@ -339,7 +340,7 @@ class ArtifactWriter:
             self._lock = None
 
 
-def _claim_staging(artifacts_dir: Path, name: str) -> tuple[Path, int | None]:
+def _claim_staging(artifacts_dir: Path, name: str) -> tuple[Path, int]:
     """A new staging directory and an open descriptor of it holding an exclusive lock until the
     writer ends: a process id cannot tell whether its writer lives once processes run in other
     containers (each its own pid 1), a lock can. A cleaner removes a directory only while it

@@ -178,16 +178,16 @@ def float32_blocks(vectors: np.ndarray) -> Iterator[np.ndarray]:
 def knn_over_blocks(
     queries: np.ndarray, blocks: Iterable[np.ndarray], k: int, metric: Metric
 ) -> tuple[np.ndarray, np.ndarray]:
-    """faiss.knn's answer (raw scores, positions) over float32 blocks of consecutive rows."""
+    """faiss.knn's answer (raw scores, positions) over float32 blocks of consecutive rows (at
+    least one, which may be empty)."""
     found_scores, found_positions = [], []
     start = 0
     for block in blocks:
-        if len(block):
-            scores, positions = faiss.knn(
-                queries, block, min(k, len(block)), metric=faiss_metric(metric)
-            )
-            found_scores.append(scores)
-            found_positions.append(positions + start)
+        scores, positions = faiss.knn(
+            queries, block, min(k, len(block)), metric=faiss_metric(metric)
+        )
+        found_scores.append(scores)
+        found_positions.append(positions + start)
         start += len(block)
     scores, positions = np.hstack(found_scores), np.hstack(found_positions)
     # Squared L2: smaller is nearer; inner product: larger is.

@@ -121,6 +121,7 @@ def _space(message: pb.SpaceInfo) -> SpaceInfo:
             recall_at_10=message.index_info.recall_at_10,
             trained=message.index_info.trained,
             tombstones=message.index_info.tombstones,
+            read_from_cache=message.index_info.read_from_cache,
         ),
         version=message.version,
         versions=list(message.versions),

@@ -16,6 +16,7 @@ class IndexInfo:
     recall_at_10: float  # against exact search, measured by the server
     trained: bool
     tombstones: int  # rows of deleted or replaced points held until the space is rebuilt
+    read_from_cache: bool = False  # whether the server read this index from its cache at load
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,10 @@ from semspace.server.index import (
     FlatIndex,
     LiveLabels,
     SearchKnobs,
+    StoredIndexMismatch,
     api_scores,
+    check_confirmed,
+    check_stored,
     empty_answer,
     faiss_metric,
 )
@@ -41,6 +44,16 @@ class HnswIndex(AppendOnlyIndex):
             vector_dtype = np.float32
         index.hnsw.efConstruction = config.ef_construction
         super().__init__(dim, metric, config, index, vector_dtype)
+
+    def stored_form(self) -> faiss.Index | None:
+        return self._index
+
+    def restore(self, stored: faiss.Index, rows: int) -> None:
+        super().restore(stored, rows)
+        if stored.hnsw.nb_neighbors(0) != 2 * self.config.m:  # the base layer
+            raise StoredIndexMismatch(f"stored HNSW graph is not of m {self.config.m}")
+        # Inserts after the load link with the configured effort.
+        stored.hnsw.efConstruction = self.config.ef_construction
 
     def _search_parameters(self, knobs: SearchKnobs) -> faiss.SearchParameters:
         params = faiss.SearchParametersHNSW()
@@ -127,6 +140,34 @@ class IvfIndex:
         ivf.train(np.ascontiguousarray(vectors))
         ivf.add_with_ids(np.ascontiguousarray(vectors), labels)
         self._ivf, self._quantizer, self._pending = ivf, quantizer, None
+
+    def stored_form(self) -> faiss.Index | None:
+        return self._ivf
+
+    def restore(self, stored: faiss.Index, rows: int) -> None:
+        expected = faiss.IndexIVFPQ if self._quantised else faiss.IndexIVFFlat
+        fits = (
+            isinstance(stored, expected)
+            and stored.d == self.dim
+            and stored.metric_type == faiss_metric(self.metric)
+            and stored.nlist == self.config.nlist
+        )
+        check_stored(stored, expected.__name__, fits, rows)
+        # The stored index owns its quantizer.
+        self._ivf, self._quantizer, self._pending = stored, None, None
+
+    def confirm(self, labels: np.ndarray, vectors: np.ndarray) -> None:
+        assert self._ivf is not None
+        check_confirmed(self.live, labels, int(self._ivf.ntotal))
+        if not len(labels):
+            return
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if self._quantised:
+            # Product codes are lossy: nothing to compare; re-ranking needs the exact rows.
+            self._keep_exact(labels, vectors)
+        elif not np.array_equal(self._ivf.reconstruct(int(labels[0])), vectors[0]):
+            raise StoredIndexMismatch(f"row {labels[0]} differs from the stored index's")
+        self.live.add(labels)
 
     def remove(self, labels: np.ndarray) -> None:
         if not len(labels):

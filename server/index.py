@@ -99,6 +99,24 @@ class VectorIndex(Protocol):
         """(labels, vectors) of every live point, for exact scans such as 3CosMul."""
         ...
 
+    def stored_form(self) -> faiss.Index | None:
+        """What the index cache keeps of this index (server/index_cache.py): the FAISS index
+        that takes time to build, or None (flat: reading it would cost what adding its rows
+        does; an IVF index not trained yet)."""
+        ...
+
+    def restore(self, stored: faiss.Index, rows: int) -> None:
+        """Makes `stored`, read from the index cache, this empty index's FAISS index: it must be
+        of this index's kind and settings and hold `rows` rows (else StoredIndexMismatch). Its
+        rows become live as `confirm` receives them."""
+        ...
+
+    def confirm(self, labels: np.ndarray, vectors: np.ndarray) -> None:
+        """For a restored index, what `add` does but the FAISS work: the labels must continue
+        from the last confirmed, and the first row must equal the stored one (else
+        StoredIndexMismatch: the cache is then stale, e.g. vectors prepared differently)."""
+        ...
+
     @property
     def count(self) -> int: ...
 
@@ -193,6 +211,32 @@ def knn_over_blocks(
     # Squared L2: smaller is nearer; inner product: larger is.
     order = np.argsort(scores if metric is Metric.L2 else -scores, axis=1, kind="stable")[:, :k]
     return np.take_along_axis(scores, order, axis=1), np.take_along_axis(positions, order, axis=1)
+
+
+class StoredIndexMismatch(Exception):
+    """An index from the index cache that does not hold the rows being loaded."""
+
+
+def check_stored(stored: faiss.Index, expected: str, fits: bool, rows: int) -> None:
+    """Raises StoredIndexMismatch unless `stored` `fits` (its type and settings) and has `rows`."""
+    if not fits or stored.ntotal != rows:
+        raise StoredIndexMismatch(
+            f"stored {type(stored).__name__} of {stored.ntotal} rows (d {stored.d}) is not "
+            f"the expected {expected} of {rows} rows"
+        )
+
+
+def check_confirmed(live: LiveLabels, labels: np.ndarray, stored_rows: int) -> None:
+    """Raises StoredIndexMismatch unless `labels` continue the rows of a restored index that
+    were confirmed so far, within the rows it holds."""
+    start = live.size
+    if start + len(labels) > stored_rows or not np.array_equal(
+        labels, np.arange(start, start + len(labels))
+    ):
+        raise StoredIndexMismatch(
+            f"rows {labels[:1]}..{labels[-1:]} do not continue from {start} within the stored "
+            f"index's {stored_rows}"
+        )
 
 
 class LiveLabels:
@@ -304,6 +348,27 @@ class AppendOnlyIndex:
         _bits = self.live.select(params, allowed, with_dead)
         scores, labels = self._search(queries, k, params)
         return api_scores(scores, self.metric), labels
+
+    def stored_form(self) -> faiss.Index | None:
+        return None
+
+    def restore(self, stored: faiss.Index, rows: int) -> None:
+        fresh = self._index
+        fits = (
+            type(stored) is type(fresh)
+            and stored.d == fresh.d
+            and stored.metric_type == fresh.metric_type
+        )
+        check_stored(stored, type(fresh).__name__, fits, rows)
+        self._index = stored
+
+    def confirm(self, labels: np.ndarray, vectors: np.ndarray) -> None:
+        check_confirmed(self.live, labels, int(self._index.ntotal))
+        if len(labels):
+            first = np.asarray(vectors[0]).astype(self.vector_dtype)
+            if not np.array_equal(self._all_vectors()[labels[0]], first):
+                raise StoredIndexMismatch(f"row {labels[0]} differs from the stored index's")
+            self.live.add(labels)
 
     def _search_parameters(self, knobs: SearchKnobs) -> faiss.SearchParameters:
         return faiss.SearchParameters()

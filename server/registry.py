@@ -17,21 +17,28 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+import faiss
+
 from semspace.artifact import (
     MANIFEST,
+    Artifact,
     ArtifactError,
     Metric,
+    SpaceManifest,
     discover,
     load_artifact,
+    read_manifest,
     recover_interrupted_swaps,
 )
-from semspace.index_config import IndexConfig
+from semspace.index_config import IndexConfig, IndexKind
 from semspace.server.errors import (
     AlreadyExists,
     FailedPrecondition,
     NotFound,
     Unavailable,
 )
+from semspace.server.index import StoredIndexMismatch
+from semspace.server.index_cache import DEFAULT_DIRECTORY, IndexCache, cache_key
 from semspace.server.indexes import build_index
 from semspace.server.journal import (
     USER_KIND,
@@ -78,6 +85,11 @@ class SpaceRegistry:
         # One reload at a time: two would load the same new artifact twice.
         self._reloading = threading.Lock()
         self.loaded = False
+        self._index_cache = None
+        if settings.index_cache:
+            self._index_cache = IndexCache(
+                settings.index_cache_dir or self.root / DEFAULT_DIRECTORY
+            )
 
     def load_all(self) -> None:
         """Loads every space directory; a broken one is logged and skipped, not fatal."""
@@ -153,28 +165,72 @@ class SpaceRegistry:
         manifest = artifact.manifest
         if manifest.name != directory.name:
             raise ArtifactError(f"manifest names '{manifest.name}' but lies in '{directory.name}'")
+        key = cache_key(manifest)
+        stored = self._stored_index(manifest, key)
+        try:
+            space = self._space_of(artifact, stored)
+        except StoredIndexMismatch as error:
+            log.warning("space %s: stored index is stale (%s); building it", manifest.name, error)
+            self._forget_stored(manifest.name, key)
+            stored, space = None, self._space_of(artifact, None)
+        folded = manifest.kind == USER_KIND and self._replay_log(space, directory)
+        if folded:
+            key = cache_key(read_manifest(directory))
+        if stored is None or folded:
+            self._store_index(space, key)
+        if manifest.kind == USER_KIND:
+            space.journal = self._journal(directory)
+        return space
+
+    def _space_of(self, artifact: Artifact, stored: faiss.Index | None) -> Space:
+        """The space of an artifact's rows, its index built, or `stored` from the index cache."""
+        manifest = artifact.manifest
         index = build_index(manifest.index, manifest.dim, manifest.metric)
+        if stored is not None:
+            index.restore(stored, manifest.count)
+        model = None
         if manifest.kind != USER_KIND:
             model = load_model(artifact, self.settings.torch_threads)
-            space = Space(manifest, index, model=model, **self._tuning)
-            space.load_rows(artifact)
-            return space
-        space = Space(manifest, index, **self._tuning)
-        space.load_rows(artifact)
+        space = Space(manifest, index, model=model, **self._tuning)
+        space.load_rows(artifact, restored=stored is not None)
+        space.index_restored = stored is not None
+        return space
+
+    def _replay_log(self, space: Space, directory: Path) -> bool:
+        """Applies a user space's logged writes; whether they were folded into a new snapshot."""
         replayed = 0
         segments = log_segments(directory)
         for segment in segments:
-            for record in replay(segment, manifest.dim):
+            for record in replay(segment, space.manifest.dim):
                 space.replay(record)
                 replayed += 1
-        if replayed or len(segments) > 1:
-            # Fold the log into a fresh snapshot so that start-up time stays bounded.
-            write_snapshot(self.root, space.snapshot_points(), durable=self.settings.fsync_writes)
-            log.info(
-                "space %s: replayed %d logged writes into a new snapshot", space.name, replayed
-            )
-        space.journal = self._journal(directory)
-        return space
+        if not replayed and len(segments) <= 1:
+            return False
+        # Fold the log into a fresh snapshot so that start-up time stays bounded.
+        write_snapshot(self.root, space.snapshot_points(), durable=self.settings.fsync_writes)
+        log.info("space %s: replayed %d logged writes into a new snapshot", space.name, replayed)
+        return True
+
+    def _stored_index(self, manifest: SpaceManifest, key: str) -> faiss.Index | None:
+        if self._index_cache is None or manifest.index.kind is IndexKind.FLAT:
+            return None
+        stored = self._index_cache.read(manifest.name, key)
+        if stored is not None:
+            log.info("space %s: index read from the index cache", manifest.name)
+        return stored
+
+    def _store_index(self, space: Space, key: str) -> None:
+        """Keeps the space's index for the next load of the same rows: its rows must be those
+        of the snapshot or artifact on disk, in order, so not once a point was replaced or
+        deleted (the snapshot holds live points only)."""
+        stored = space.index.stored_form()
+        if self._index_cache is None or stored is None or space.index.tombstones or not space.count:
+            return
+        self._index_cache.write(space.name, key, stored)
+
+    def _forget_stored(self, name: str, key: str | None = None) -> None:
+        if self._index_cache is not None:
+            self._index_cache.forget(name, key)
 
     @property
     def _tuning(self) -> dict[str, int]:
@@ -251,6 +307,7 @@ class SpaceRegistry:
             del self._current[space.name], self._versions[space.name]
         space.drop()
         shutil.rmtree(self.root / space.name)
+        self._forget_stored(space.name)
 
     def close(self) -> None:
         for space in self._current.values():

@@ -34,6 +34,7 @@ def index_info(space: Space) -> pb.IndexInfo:
         recall_at_10=recall,
         trained=getattr(index, "trained", True),
         tombstones=space.dead_rows,
+        read_from_cache=space.index_restored,
     )
 
 

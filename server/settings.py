@@ -23,6 +23,12 @@ class ServerSettings(BaseSettings):
     data_dir: Path | None = Field(None, description="Datasets for trainers (SEMSPACE_DATA_DIR).")
     workers: int = Field(16, ge=1, le=1024, description="gRPC handler threads.")
     verify_artifacts: bool = Field(True, description="Check sha256 of every file at load.")
+    index_cache: bool = Field(
+        True, description="Keep built HNSW/IVF indexes on disk and read them at the next load."
+    )
+    index_cache_dir: Path | None = Field(
+        None, description="Where the index cache lives; default <artifacts_dir>/.index-cache."
+    )
     fsync_writes: bool = Field(True, description="fsync the write-ahead log before acking.")
     wal_compact_bytes: int = Field(
         64 * MIB, ge=0, description="Snapshot a space past this log size."

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 import numpy as np
@@ -85,6 +85,8 @@ class SpaceStore:
         self._rebuild_thread: threading.Thread | None = None
         # Set by the registry: 1 at first load, one more at each reload that swaps it in.
         self.version = 1
+        # Set by the registry: whether the index was read from the index cache at load.
+        self.index_restored = False
 
     @property
     def name(self) -> str:
@@ -115,10 +117,11 @@ class SpaceStore:
             + self._row_history.nbytes
         )
 
-    def load_rows(self, artifact: Artifact) -> None:
+    def load_rows(self, artifact: Artifact, *, restored: bool = False) -> None:
         """Fills an empty space from an artifact's rows (trusted: written by us), a block at a
         time: a 1M x 128 space peaked at 1,247 MiB loaded whole from the memory map, since
-        every page read stayed resident beside the index's copy (measured).
+        every page read stayed resident beside the index's copy (measured). With `restored`,
+        the index already holds them (read from the index cache): it only confirms them.
 
         A snapshot's vectors were prepared before they were logged: normalising them again
         moved a third of a cosine space's components by a float32 ulp at every restart
@@ -132,7 +135,12 @@ class SpaceStore:
             else:
                 prepared = self._prepare(block, "vectors")
             stop = start + len(block)
-            self._apply_upsert(artifact.ids[start:stop], prepared, payloads[start:stop])
+            ids, block_payloads = artifact.ids[start:stop], payloads[start:stop]
+            if restored:
+                # Stored only from a load that left no dead rows: its ids are distinct.
+                self._append(ids, prepared, block_payloads, self.index.confirm)
+            else:
+                self._apply_upsert(ids, prepared, block_payloads)
             start = stop
         self.payload_index.remember(artifact.manifest.payload_fields)
 
@@ -287,6 +295,7 @@ class SpaceStore:
             self._payloads, self.payload_index = layout.payloads, layout.payload_index
             self._layout += 1
             self._builds += 1
+            self.index_restored = False
 
     def _snapshot_if_due(self, journal: Journal) -> None:
         """Under the write gate, so that the copy holds exactly the logged writes; a thread
@@ -339,11 +348,24 @@ class SpaceStore:
     ) -> None:
         """Writes the points; `existing` holds each id's current row (-1: new)."""
         self._remove_rows(existing[existing >= 0])
+        self._append(ids, vectors, payloads, self._add_to_index)
+
+    def _append(
+        self,
+        ids: Sequence[str],
+        vectors: np.ndarray,
+        payloads: Sequence[str],
+        place: Callable[[np.ndarray, np.ndarray], None],
+    ) -> None:
+        """New rows for the points, their vectors `place`d in the index under those rows."""
         rows = self._ids.append(ids)
-        with write_threads(len(rows), self.write_threads):
-            self.index.add(rows, vectors)
+        place(rows, vectors)
         self._payloads.extend(payloads)
         self.payload_index.add(rows, payloads)
+
+    def _add_to_index(self, rows: np.ndarray, vectors: np.ndarray) -> None:
+        with write_threads(len(rows), self.write_threads):
+            self.index.add(rows, vectors)
 
     def _apply_delete(self, ids: Sequence[str]) -> None:
         rows = self._ids.rows_of(ids)

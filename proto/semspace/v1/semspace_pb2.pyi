@@ -103,7 +103,7 @@ class IndexSpec(_message.Message):
     def __init__(self, kind: _Optional[str] = ..., params: _Optional[_Mapping[str, int]] = ...) -> None: ...
 
 class IndexInfo(_message.Message):
-    __slots__ = ("kind", "params", "memory_bytes", "recall_at_10", "trained", "tombstones")
+    __slots__ = ("kind", "params", "memory_bytes", "recall_at_10", "trained", "tombstones", "read_from_cache")
     class ParamsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -117,13 +117,15 @@ class IndexInfo(_message.Message):
     RECALL_AT_10_FIELD_NUMBER: _ClassVar[int]
     TRAINED_FIELD_NUMBER: _ClassVar[int]
     TOMBSTONES_FIELD_NUMBER: _ClassVar[int]
+    READ_FROM_CACHE_FIELD_NUMBER: _ClassVar[int]
     kind: str
     params: _containers.ScalarMap[str, int]
     memory_bytes: int
     recall_at_10: float
     trained: bool
     tombstones: int
-    def __init__(self, kind: _Optional[str] = ..., params: _Optional[_Mapping[str, int]] = ..., memory_bytes: _Optional[int] = ..., recall_at_10: _Optional[float] = ..., trained: _Optional[bool] = ..., tombstones: _Optional[int] = ...) -> None: ...
+    read_from_cache: bool
+    def __init__(self, kind: _Optional[str] = ..., params: _Optional[_Mapping[str, int]] = ..., memory_bytes: _Optional[int] = ..., recall_at_10: _Optional[float] = ..., trained: _Optional[bool] = ..., tombstones: _Optional[int] = ..., read_from_cache: _Optional[bool] = ...) -> None: ...
 
 class ListSpacesRequest(_message.Message):
     __slots__ = ()

@@ -1,0 +1,194 @@
+"""The index cache: a restart reads the HNSW graph or trained IVF index it built before, answers
+exactly as the built one did, and writes on; a stale, damaged or unusable cache costs only a
+build, never a wrong answer."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import faiss
+import numpy as np
+import pytest
+
+from semspace.artifact import Metric, Producer, read_manifest, update_index, writing_artifact
+from semspace.client import Client
+from semspace.index_config import IndexConfig, IndexKind
+from semspace.server.app import SemspaceServer
+from semspace.server.index_cache import DEFAULT_DIRECTORY, IndexCache, cache_key
+from tests.e2e.test_index_types import INDEXES, SETUPS, clustered, exact_ids, recall
+
+N = 3000
+DIM = 32
+Start = Callable[..., SemspaceServer]
+
+
+@contextmanager
+def serving(start: Start, **overrides: object) -> Iterator[Client]:
+    """A client of a server that is stopped on leaving: the next one restarts over its files."""
+    server = start(**overrides)
+    try:
+        with Client(server.address) as client:
+            yield client
+    finally:
+        server.stop(0)
+
+
+def cache_entries(root: Path, space: str) -> list[str]:
+    directory = root / DEFAULT_DIRECTORY / space
+    return sorted(p.name for p in directory.iterdir()) if directory.exists() else []
+
+
+def write_artifact(root: Path, vectors: np.ndarray, index: IndexConfig) -> None:
+    """A space as a trainer or an import would leave it: no log, read-only when served."""
+    with writing_artifact(root, "vecs") as writer:
+        writer.finish(
+            kind="imported",
+            metric=Metric.COSINE,
+            vectors=vectors,
+            ids=[f"p{i}" for i in range(len(vectors))],
+            producer=Producer(name="test"),
+            index=index,
+        )
+
+
+def answers(client: Client, space: str, queries: np.ndarray) -> list[tuple[list[str], list]]:
+    return [(n.ids, np.round(n.scores, 5).tolist()) for n in client.search_batch(space, queries)]
+
+
+@pytest.mark.parametrize("setup", [s for s in SETUPS if s != "flat"])
+def test_a_restart_reads_the_index_and_answers_as_the_built_one(
+    start_server: Start, tmp_path: Path, setup: str
+) -> None:
+    kind, params = SETUPS[setup]
+    data, queries = clustered(N, seed=1), clustered(20, seed=2)
+    ids = [f"p{i}" for i in range(N)]
+    with serving(start_server) as client:
+        client.create_space("s", DIM, "l2", index=kind, index_params=params)
+        client.upsert("s", ids, data)
+        built = answers(client, "s", queries)
+        stored_p5 = client.get("s", ["p5"]).vectors[0]
+    # The first restart folds the log into a snapshot and keeps the index built over its rows.
+    with serving(start_server) as client:
+        assert not client.get_space("s").index_info.read_from_cache
+        assert answers(client, "s", queries) == built
+    assert len(cache_entries(tmp_path / "artifacts", "s")) == 2  # the index and its description
+    with serving(start_server) as client:
+        info = client.get_space("s").index_info
+        assert info.read_from_cache and info.kind == kind and info.trained
+        assert info.params == {**info.params, **params}
+        assert answers(client, "s", queries) == built
+        found = [n.ids for n in client.search_batch("s", queries, k=10)]
+        assert recall(found, exact_ids(data, ids, queries, "l2", 10)) >= 0.9
+        np.testing.assert_array_equal(client.get("s", ["p5"]).vectors[0], stored_p5)
+        # It takes writes as the built one does: new points, replacements, deletes.
+        client.upsert("s", ["new", "p1"], [queries[0], queries[1]])
+        client.delete("s", ["p2"])
+        assert client.search("s", queries[0], k=1).ids == ["new"]
+        assert client.search("s", queries[1], k=1).ids == ["p1"]
+        assert "p2" not in client.search("s", data[2], k=10).ids
+        assert client.get_space("s").count == N
+
+
+def test_a_trained_artifact_is_built_once_then_read(start_server: Start, tmp_path: Path) -> None:
+    root = tmp_path / "artifacts"
+    data = clustered(N, seed=3)
+    write_artifact(root, data, IndexConfig(kind=IndexKind.HNSW, m=16))
+    with serving(start_server) as client:
+        assert not client.get_space("vecs").index_info.read_from_cache
+        built = answers(client, "vecs", data[:20])
+    with serving(start_server) as client:
+        assert client.get_space("vecs").index_info.read_from_cache
+        assert answers(client, "vecs", data[:20]) == built
+        # Other index settings are another index: built, and the old entry replaced.
+        old_entries = cache_entries(root, "vecs")
+        update_index(root / "vecs", IndexConfig(kind=IndexKind.HNSW, m=8))
+        client.reload(["vecs"])
+        info = client.get_space("vecs").index_info
+        assert not info.read_from_cache and info.params["m"] == 8
+        entries = cache_entries(root, "vecs")
+        assert len(entries) == 2 and not set(entries) & set(old_entries)
+
+
+def test_a_damaged_entry_is_rebuilt_and_replaced(start_server: Start, tmp_path: Path) -> None:
+    root = tmp_path / "artifacts"
+    data = clustered(N, seed=4)
+    write_artifact(root, data, IndexConfig(kind=IndexKind.HNSW))
+    with serving(start_server) as client:
+        built = answers(client, "vecs", data[:20])
+    (stored,) = (root / DEFAULT_DIRECTORY / "vecs").glob("*.faiss")
+    damaged = bytearray(stored.read_bytes())
+    damaged[len(damaged) // 2] ^= 0xFF
+    stored.write_bytes(bytes(damaged))
+    with serving(start_server) as client:
+        assert not client.get_space("vecs").index_info.read_from_cache
+        assert answers(client, "vecs", data[:20]) == built
+    with serving(start_server) as client:
+        assert client.get_space("vecs").index_info.read_from_cache
+
+
+def test_an_entry_of_other_rows_under_the_right_key_is_caught(
+    start_server: Start, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """As if the vectors were prepared differently than when the entry was stored: the rows
+    loaded are checked against the stored ones."""
+    root = tmp_path / "artifacts"
+    data = clustered(N, seed=5)
+    write_artifact(root, data, IndexConfig(kind=IndexKind.HNSW))
+    other = faiss.IndexHNSWFlat(DIM, IndexConfig().m, faiss.METRIC_INNER_PRODUCT)
+    rows = clustered(N, seed=6)
+    other.add(rows / np.linalg.norm(rows, axis=1, keepdims=True))
+    IndexCache(root / DEFAULT_DIRECTORY).write(
+        "vecs", cache_key(read_manifest(root / "vecs")), other
+    )
+    with caplog.at_level(logging.WARNING), serving(start_server) as client:
+        assert not client.get_space("vecs").index_info.read_from_cache
+        queries = clustered(20, seed=7)
+        found = [n.ids for n in client.search_batch("vecs", queries, k=10)]
+        truth = exact_ids(data, [f"p{i}" for i in range(N)], queries, "cosine", 10)
+        assert recall(found, truth) >= 0.9
+    assert "stale" in caplog.text
+    with serving(start_server) as client:
+        assert client.get_space("vecs").index_info.read_from_cache
+
+
+def test_rows_with_dead_points_are_not_stored_until_a_snapshot_holds_them(
+    start_server: Start, tmp_path: Path
+) -> None:
+    root = tmp_path / "artifacts"
+    data = clustered(N, seed=8)
+    ids = [f"p{i}" for i in range(N)]
+    with serving(start_server) as client:
+        client.create_space("s", DIM, index="hnsw", index_params=INDEXES["hnsw"])
+        client.upsert("s", ids, data)
+        client.delete("s", ids[:10])
+    # The index replayed from the log holds the deleted rows, which the new snapshot does not.
+    with serving(start_server):
+        pass
+    assert cache_entries(root, "s") == []
+    with serving(start_server) as client:
+        assert not client.get_space("s").index_info.read_from_cache
+        assert client.get_space("s").count == N - 10
+    with serving(start_server) as client:
+        assert client.get_space("s").index_info.read_from_cache
+        assert not set(client.search("s", data[0], k=20).ids) & set(ids[:10])
+        client.drop_space("s")
+    assert not (root / DEFAULT_DIRECTORY / "s").exists()
+
+
+def test_an_unusable_cache_only_costs_the_build(
+    start_server: Start, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    root = tmp_path / "artifacts"
+    data = clustered(N, seed=9)
+    write_artifact(root, data, IndexConfig(kind=IndexKind.IVF_FLAT, nlist=16, nprobe=16))
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("")
+    with caplog.at_level(logging.WARNING), serving(start_server, index_cache_dir=blocked) as client:
+        assert client.search("vecs", data[3], k=1).ids == ["p3"]
+    assert "cannot store the index of vecs" in caplog.text
+    with serving(start_server, index_cache=False) as client:
+        assert client.search("vecs", data[3], k=1).ids == ["p3"]
+    assert not (root / DEFAULT_DIRECTORY).exists()

@@ -21,7 +21,8 @@ from semspace.server.columns import TextColumn
 from semspace.server.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
 from semspace.server.filters import PayloadIndex
 from semspace.server.id_map import IdMap
-from semspace.server.index import VectorIndex, write_threads
+from semspace.server.index import StoredIndexMismatch, VectorIndex, write_threads
+from semspace.server.index_cache import RowsDigest
 from semspace.server.indexes import build_index, measure_recall
 from semspace.server.journal import USER_KIND, Journal, SnapshotCopy
 from semspace.server.models import SpaceModel
@@ -117,11 +118,14 @@ class SpaceStore:
             + self._row_history.nbytes
         )
 
-    def load_rows(self, artifact: Artifact, *, restored: bool = False) -> None:
+    def load_rows(
+        self, artifact: Artifact, held_rows: int = 0, digest: RowsDigest | None = None
+    ) -> None:
         """Fills an empty space from an artifact's rows (trusted: written by us), a block at a
         time: a 1M x 128 space peaked at 1,247 MiB loaded whole from the memory map, since
-        every page read stayed resident beside the index's copy (measured). With `restored`,
-        the index already holds them (read from the index cache): it only confirms them.
+        every page read stayed resident beside the index's copy (measured). An index restored
+        from the index cache holds the first `held_rows` already, and only confirms them; the
+        rest are added. `digest`, if given, is fed every row (and may check the held ones).
 
         A snapshot's vectors were prepared before they were logged: normalising them again
         moved a third of a cosine space's components by a float32 ulp at every restart
@@ -130,19 +134,28 @@ class SpaceStore:
         payloads = artifact.payloads or [""] * count
         start = 0
         for block in artifact.vector_blocks(LOAD_BLOCK_ROWS):
+            if digest is not None:
+                digest.feed(block)
             if artifact.manifest.kind == USER_KIND:
                 prepared = self._checked(block, "vectors")
             else:
                 prepared = self._prepare(block, "vectors")
             stop = start + len(block)
             ids, block_payloads = artifact.ids[start:stop], payloads[start:stop]
-            if restored:
-                # Stored only from a load that left no dead rows: its ids are distinct.
-                self._append(ids, prepared, block_payloads, self.index.confirm)
-            else:
-                self._apply_upsert(ids, prepared, block_payloads)
+            held = min(max(held_rows - start, 0), len(block))
+            if held:
+                self._confirm(ids[:held], prepared[:held], block_payloads[:held])
+            if held < len(block):
+                self._apply_upsert(ids[held:], prepared[held:], block_payloads[held:])
             start = stop
         self.payload_index.remember(artifact.manifest.payload_fields)
+
+    def _confirm(self, ids: Sequence[str], vectors: np.ndarray, payloads: Sequence[str]) -> None:
+        """Rows the restored index holds already: ids and payloads only, the index checking."""
+        if (self._ids.rows_of(ids) >= 0).any():
+            # Where an artifact repeats an id, building replaces the earlier point.
+            raise StoredIndexMismatch("an id repeats, so the index built has dead rows")
+        self._append(ids, vectors, payloads, self.index.confirm)
 
     def replay(self, record: WalRecord) -> None:
         if record.op == "upsert":

@@ -1,9 +1,10 @@
 """The index cache: a restart reads the HNSW graph or trained IVF index it built before, answers
-exactly as the built one did, and writes on; a stale, damaged or unusable cache costs only a
-build, never a wrong answer."""
+exactly as the built one did, and writes on; a space that only gained points since starts from
+it; a stale, damaged or unusable cache costs only a build, never a wrong answer."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,7 +14,14 @@ import faiss
 import numpy as np
 import pytest
 
-from semspace.artifact import Metric, Producer, read_manifest, update_index, writing_artifact
+from semspace.artifact import (
+    Metric,
+    Producer,
+    read_manifest,
+    update_index,
+    vectors_sha256,
+    writing_artifact,
+)
 from semspace.client import Client
 from semspace.index_config import IndexConfig, IndexKind
 from semspace.server.app import SemspaceServer
@@ -140,8 +148,9 @@ def test_an_entry_of_other_rows_under_the_right_key_is_caught(
     other = faiss.IndexHNSWFlat(DIM, IndexConfig().m, faiss.METRIC_INNER_PRODUCT)
     rows = clustered(N, seed=6)
     other.add(rows / np.linalg.norm(rows, axis=1, keepdims=True))
+    # Filed under the real rows' key and sha256, so only loading the rows can tell.
     IndexCache(root / DEFAULT_DIRECTORY).write(
-        "vecs", cache_key(read_manifest(root / "vecs")), other
+        "vecs", cache_key(read_manifest(root / "vecs")), other, vectors_sha256(root / "vecs", N)
     )
     with caplog.at_level(logging.WARNING), serving(start_server) as client:
         assert not client.get_space("vecs").index_info.read_from_cache
@@ -192,3 +201,64 @@ def test_an_unusable_cache_only_costs_the_build(
     with serving(start_server, index_cache=False) as client:
         assert client.search("vecs", data[3], k=1).ids == ["p3"]
     assert not (root / DEFAULT_DIRECTORY).exists()
+
+
+def entry_rows(root: Path, space: str) -> int:
+    (description,) = (root / DEFAULT_DIRECTORY / space).glob("*.json")
+    return int(json.loads(description.read_text())["rows"])
+
+
+def test_a_space_that_gained_points_starts_from_the_stored_index(
+    start_server: Start, tmp_path: Path
+) -> None:
+    """Past `wal_compact_bytes` a snapshot is written while the space serves, and the next
+    restart loads it, not the snapshot the entry was stored for: the entry's rows come first in
+    it, so they are read, and only the points added since are inserted."""
+    root = tmp_path / "artifacts"
+    data, queries = clustered(N, seed=10), clustered(20, seed=11)
+    ids = [f"p{i}" for i in range(N)]
+    with serving(start_server) as client:
+        client.create_space("s", DIM, "l2", index="hnsw", index_params=INDEXES["hnsw"])
+        client.upsert("s", ids[:2000], data[:2000])
+    with serving(start_server, wal_compact_bytes=1024) as client:
+        client.upsert("s", ids[2000:2500], data[2000:2500])
+        client.delete("s", ["p2400"])  # dead rows after the entry's rows keep it fitting
+        for start in range(2500, N, 100):
+            client.upsert("s", ids[start : start + 100], data[start : start + 100])
+    assert entry_rows(root, "s") == 2000
+    with serving(start_server) as client:
+        info = client.get_space("s")
+        assert info.index_info.read_from_cache and info.count == N - 1
+        found = [n.ids for n in client.search_batch("s", queries, k=10)]
+        alive = [i for i in range(N) if i != 2400]
+        truth = exact_ids(data[alive], [ids[i] for i in alive], queries, "l2", 10)
+        assert recall(found, truth) >= 0.9
+        assert client.search("s", data[2999], k=1).ids == ["p2999"]
+    # The index of all of them is stored in turn, once a snapshot holds exactly its rows.
+    assert entry_rows(root, "s") == N - 1
+
+
+def test_a_point_deleted_among_the_stored_rows_makes_the_entry_unfit(
+    start_server: Start, tmp_path: Path
+) -> None:
+    root = tmp_path / "artifacts"
+    data = clustered(N, seed=12)
+    ids = [f"p{i}" for i in range(N)]
+    with serving(start_server) as client:
+        client.create_space("s", DIM, "l2", index="hnsw", index_params=INDEXES["hnsw"])
+        client.upsert("s", ids, data)
+    with serving(start_server) as client:
+        client.delete("s", ["p5"])
+    # The entry fits the snapshot, and the log's delete leaves a dead row in it: the snapshot
+    # folded now holds the live points only, renumbered, which the index does not match.
+    with serving(start_server) as client:
+        info = client.get_space("s").index_info
+        assert info.read_from_cache and info.tombstones == 1
+    assert entry_rows(root, "s") == N
+    with serving(start_server) as client:
+        assert not client.get_space("s").index_info.read_from_cache
+    assert entry_rows(root, "s") == N - 1
+    with serving(start_server) as client:
+        assert client.get_space("s").index_info.read_from_cache
+        assert client.search("s", data[5], k=1).ids != ["p5"]
+        assert client.search("s", data[6], k=1).ids == ["p6"]

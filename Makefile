@@ -10,7 +10,7 @@ export SEMSPACE_DATA_DIR SEMSPACE_ARTIFACTS_DIR
 
 PROTO_SRC := $(wildcard proto/semspace/v1/*.proto)
 
-.PHONY: install serve test lint proto bench bench-search-latency bench-snapshot-stall bench-write-stalls bench-load-space bench-exclusions bench-search bench-w2v bench-images bench-load soak clean
+.PHONY: install serve test lint proto bench bench-search-latency bench-snapshot-stall bench-write-stalls bench-load-space bench-restart-memory bench-exclusions bench-search bench-w2v bench-images bench-load soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,7 @@ proto: install
 	$(BIN)/python -m grpc_tools.protoc -I proto --python_out=proto --grpc_python_out=proto \
 		--pyi_out=proto $(PROTO_SRC)
 
-bench: bench-search-latency bench-snapshot-stall bench-write-stalls bench-load-space bench-exclusions bench-search bench-w2v bench-images
+bench: bench-search-latency bench-snapshot-stall bench-write-stalls bench-load-space bench-restart-memory bench-exclusions bench-search bench-w2v bench-images
 
 bench-search-latency: install
 	$(BIN)/python bench/search_latency.py
@@ -52,6 +52,9 @@ bench-write-stalls: install
 
 bench-load-space: install
 	$(BIN)/python bench/load_space.py --indexes flat hnsw
+
+bench-restart-memory: install
+	$(BIN)/python bench/restart_memory.py
 
 bench-exclusions: install
 	$(BIN)/python bench/exclusions.py

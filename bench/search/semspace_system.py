@@ -80,10 +80,14 @@ def wait_serving(address: str, process: subprocess.Popen[bytes], timeout: float)
 
 @contextmanager
 def serve(
-    artifacts_dir: Path, log_path: Path, extra_env: dict[str, str] | None = None
+    artifacts_dir: Path,
+    log_path: Path,
+    extra_env: dict[str, str] | None = None,
+    timeout: float = 60,
 ) -> Iterator[RunningServer]:
     """A fresh server over `artifacts_dir`, with SERVER_ENV and `extra_env` (e.g.
-    OMP_NUM_THREADS=1 to try a thread setting), on a free loopback port."""
+    OMP_NUM_THREADS=1 to try a thread setting), on a free loopback port, SERVING within
+    `timeout` seconds."""
     port = free_port()
     command = [str(SEMSPACE), "serve", "--host", "127.0.0.1", "--port", str(port)]
     env_changes = {"SEMSPACE_ARTIFACTS_DIR": str(artifacts_dir), **SERVER_ENV, **(extra_env or {})}
@@ -94,7 +98,7 @@ def serve(
         )
     server = RunningServer(process, f"127.0.0.1:{port}", command, env_changes, 0.0)
     try:
-        wait_serving(server.address, process, timeout=60)
+        wait_serving(server.address, process, timeout)
         server.start_seconds = time.perf_counter() - began
         yield server
     finally:

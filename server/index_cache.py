@@ -8,7 +8,8 @@ and the entry records how many rows it holds and the sha256 of their vectors as 
 any artifact or snapshot whose first rows are those: the same one, or a later snapshot of a space
 that only gained points since (a runtime snapshot, or a restart that folded the log), whose
 further rows are then added to it. Entries live at `<cache>/<space>/<key>.faiss`, each beside a
-`<key>.json` (rows, their sha256, the file's size and sha256) written after it: a half-written or
+`<key>.json` (rows, their sha256, the recall@10 measured, the file's size and sha256) written
+after it: a half-written or
 damaged entry is a miss, never a wrong index. A space keeps its newest entry only. The cache
 only ever saves work: any failure to read or write it is logged, and the index built instead.
 """
@@ -87,6 +88,9 @@ class StoredIndex:
     index: faiss.Index
     rows: int
     rows_sha256: str
+    # Measured on this index over its rows when it was stored: searching them again with the
+    # same settings finds the same (measure_recall samples its queries with a fixed seed).
+    recall_at_10: float
 
     def digest(self) -> RowsDigest:
         """What loading the rows checks this index against."""
@@ -106,6 +110,7 @@ class IndexCache:
         try:
             entry = json.loads(info.read_text("utf-8"))
             rows, rows_sha256 = int(entry["rows"]), str(entry["rows_sha256"])
+            recall = float(entry["recall_at_10"])
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError) as error:
@@ -120,14 +125,16 @@ class IndexCache:
             if data.stat().st_size != entry.get("bytes") or sha256_of(data) != entry.get("sha256"):
                 log.warning("index cache: %s does not match %s; building the index", data, info)
                 return None
-            return StoredIndex(faiss.read_index(str(data)), rows, rows_sha256)
+            return StoredIndex(faiss.read_index(str(data)), rows, rows_sha256, recall)
         except (ArtifactError, OSError, RuntimeError) as error:
             log.warning("index cache: cannot read %s (%s); building the index", data, error)
             return None
 
-    def write(self, space: str, key: str, index: faiss.Index, rows_sha256: str) -> None:
-        """Stores `index`, whose rows' vectors hash to `rows_sha256`, under `key`, replacing the
-        space's older entries."""
+    def write(
+        self, space: str, key: str, index: faiss.Index, rows_sha256: str, recall_at_10: float
+    ) -> None:
+        """Stores `index`, whose rows' vectors hash to `rows_sha256` and whose recall@10 over
+        them was measured, under `key`, replacing the space's older entries."""
         directory = self.root / space
         data, info = self._paths(space, key)
         temporary: Path | None = None
@@ -141,6 +148,7 @@ class IndexCache:
             entry = {
                 "rows": int(index.ntotal),
                 "rows_sha256": rows_sha256,
+                "recall_at_10": recall_at_10,
                 "bytes": temporary.stat().st_size,
                 "sha256": sha256_of(temporary),
             }

@@ -211,7 +211,9 @@ class SpaceRegistry:
             model = load_model(artifact, self.settings.torch_threads)
         space = Space(manifest, index, model=model, **self._tuning)
         space.load_rows(artifact, stored.rows if stored is not None else 0, digest)
-        space.index_restored = stored is not None
+        if stored is not None:
+            space.index_restored = True
+            space.remember_recall(stored.rows, stored.recall_at_10)
         return space, digest
 
     def _rows_digest(
@@ -275,7 +277,7 @@ class SpaceRegistry:
         except (ArtifactError, OSError) as error:
             log.warning("space %s: index not stored: %s", space.name, error)
             return
-        self._index_cache.write(space.name, key, stored, digest)
+        self._index_cache.write(space.name, key, stored, digest, space.recall_at_10())
 
     def _forget_stored(self, name: str, key: str | None = None) -> None:
         if self._index_cache is not None:

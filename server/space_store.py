@@ -407,6 +407,12 @@ class SpaceStore:
                 self._recall = measured
             return measured[2]
 
+    def remember_recall(self, count: int, figure: float) -> None:
+        """A recall@10 measured before on this very index over its first `count` points (kept
+        by the index cache); measured again as `recall_at_10` says."""
+        with self._recall_lock:
+            self._recall = (self._builds, count, figure)
+
     def _prepare(self, vectors: np.ndarray, field: str) -> np.ndarray:
         """Checks dimension and finiteness; unit length for cosine spaces."""
         matrix = self._checked(vectors, field)

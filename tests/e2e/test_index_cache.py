@@ -24,6 +24,7 @@ from semspace.artifact import (
 )
 from semspace.client import Client
 from semspace.index_config import IndexConfig, IndexKind
+from semspace.server import space_store
 from semspace.server.app import SemspaceServer
 from semspace.server.index_cache import DEFAULT_DIRECTORY, IndexCache, cache_key
 from tests.e2e.test_index_types import INDEXES, SETUPS, clustered, exact_ids, recall
@@ -42,6 +43,19 @@ def serving(start: Start, **overrides: object) -> Iterator[Client]:
             yield client
     finally:
         server.stop(0)
+
+
+def count_recall_measurements(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Lists the point count of each recall@10 measurement made from now on."""
+    measured: list[int] = []
+    measure = space_store.measure_recall
+
+    def counting(index, *args, **kwargs):  # type: ignore[no-untyped-def]
+        measured.append(index.count)
+        return measure(index, *args, **kwargs)
+
+    monkeypatch.setattr(space_store, "measure_recall", counting)
+    return measured
 
 
 def cache_entries(root: Path, space: str) -> list[str]:
@@ -68,7 +82,7 @@ def answers(client: Client, space: str, queries: np.ndarray) -> list[tuple[list[
 
 @pytest.mark.parametrize("setup", [s for s in SETUPS if s != "flat"])
 def test_a_restart_reads_the_index_and_answers_as_the_built_one(
-    start_server: Start, tmp_path: Path, setup: str
+    start_server: Start, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setup: str
 ) -> None:
     kind, params = SETUPS[setup]
     data, queries = clustered(N, seed=1), clustered(20, seed=2)
@@ -80,12 +94,17 @@ def test_a_restart_reads_the_index_and_answers_as_the_built_one(
         stored_p5 = client.get("s", ["p5"]).vectors[0]
     # The first restart folds the log into a snapshot and keeps the index built over its rows.
     with serving(start_server) as client:
-        assert not client.get_space("s").index_info.read_from_cache
+        info = client.get_space("s").index_info
+        assert not info.read_from_cache
+        built_recall = info.recall_at_10
         assert answers(client, "s", queries) == built
     assert len(cache_entries(tmp_path / "artifacts", "s")) == 2  # the index and its description
+    measured = count_recall_measurements(monkeypatch)
     with serving(start_server) as client:
         info = client.get_space("s").index_info
         assert info.read_from_cache and info.kind == kind and info.trained
+        # The same index over the same points: its recall was stored with it, not measured.
+        assert info.recall_at_10 == built_recall and measured == []
         assert info.params == {**info.params, **params}
         assert answers(client, "s", queries) == built
         found = [n.ids for n in client.search_batch("s", queries, k=10)]
@@ -150,7 +169,11 @@ def test_an_entry_of_other_rows_under_the_right_key_is_caught(
     other.add(rows / np.linalg.norm(rows, axis=1, keepdims=True))
     # Filed under the real rows' key and sha256, so only loading the rows can tell.
     IndexCache(root / DEFAULT_DIRECTORY).write(
-        "vecs", cache_key(read_manifest(root / "vecs")), other, vectors_sha256(root / "vecs", N)
+        "vecs",
+        cache_key(read_manifest(root / "vecs")),
+        other,
+        vectors_sha256(root / "vecs", N),
+        recall_at_10=0.5,
     )
     with caplog.at_level(logging.WARNING), serving(start_server) as client:
         assert not client.get_space("vecs").index_info.read_from_cache

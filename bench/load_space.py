@@ -29,17 +29,15 @@ from semspace.server.journal import USER_KIND
 from semspace.server.settings import ServerSettings
 
 
-def write_space(root: Path, points: int, dim: int, kind: IndexKind) -> None:
-    """A cosine user space of unit vectors, as a snapshot of one would be."""
-    vectors = np.random.default_rng(0).normal(size=(points, dim)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+def write_space(root: Path, vectors: np.ndarray, kind: IndexKind, producer: str) -> None:
+    """A cosine user space "bench" of these unit vectors, as a snapshot of one would be."""
     with writing_artifact(root, "bench") as writer:
         writer.finish(
             kind=USER_KIND,
             metric=Metric.COSINE,
             vectors=vectors,
-            ids=[f"point-{i}" for i in range(points)],
-            producer=Producer(name="bench/load_space.py"),
+            ids=[f"point-{i}" for i in range(len(vectors))],
+            producer=Producer(name=producer),
             index=IndexConfig(kind=kind),
         )
 
@@ -80,7 +78,9 @@ def summary(seconds: list[float]) -> dict[str, float]:
 def measure(kind: IndexKind, points: int, dim: int, rounds: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as directory:
         root = Path(directory)
-        write_space(root, points, dim, kind)
+        vectors = np.random.default_rng(0).normal(size=(points, dim)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        write_space(root, vectors, kind, "bench/load_space.py")
         # The first load builds the index and stores it (HNSW); the later ones read it. Each
         # round reads files the page cache holds: the first load pays the disk once.
         first_load = server_load(root, True)

@@ -17,33 +17,17 @@ import time
 from pathlib import Path
 from typing import Any
 
+from load_space import write_space
 from machine import machine, write_result
 from search.datasets import clustered_gaussians, prepare
 from search.semspace_system import serve
 
-from semspace.artifact import Metric, Producer, writing_artifact
 from semspace.client import Client
-from semspace.index_config import IndexConfig, IndexKind
-from semspace.server.journal import USER_KIND
+from semspace.index_config import IndexKind
 
 MIB = 2**20
 # A 1M x 128 HNSW build took 260-430 s on this 2-core host in `make bench-search` runs.
 START_TIMEOUT_S = 1800
-
-
-def write_space(root: Path, points: int, dim: int, kind: IndexKind) -> int:
-    """A cosine user space, as its snapshot would be; returns its raw vector bytes."""
-    vectors = prepare(clustered_gaussians(points, dim, seed=0), "cosine")
-    with writing_artifact(root, "bench") as writer:
-        writer.finish(
-            kind=USER_KIND,
-            metric=Metric.COSINE,
-            vectors=vectors,
-            ids=[f"point-{i}" for i in range(points)],
-            producer=Producer(name="bench/restart_memory.py"),
-            index=IndexConfig(kind=kind),
-        )
-    return int(vectors.nbytes)
 
 
 def start(artifacts: Path, log_path: Path, raw_bytes: int) -> dict[str, Any]:
@@ -76,7 +60,10 @@ def main() -> None:
         root = Path(directory)
         log_path = root / "server.log"
         empty = start(root / "empty", log_path, 0)
-        raw = write_space(root / "artifacts", args.points, args.dim, IndexKind(args.index))
+        vectors = prepare(clustered_gaussians(args.points, args.dim, seed=0), "cosine")
+        write_space(root / "artifacts", vectors, IndexKind(args.index), "bench/restart_memory.py")
+        raw = int(vectors.nbytes)
+        del vectors
         first = start(root / "artifacts", log_path, raw)
         restart = start(root / "artifacts", log_path, raw)
     result = {

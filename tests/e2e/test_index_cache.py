@@ -58,6 +58,14 @@ def count_recall_measurements(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return measured
 
 
+def hnsw_space(client: Client, seed: int) -> tuple[np.ndarray, list[str]]:
+    """Space "s": N clustered points p0, p1, ... in an L2 HNSW index; their vectors and ids."""
+    data, ids = clustered(N, seed), [f"p{i}" for i in range(N)]
+    client.create_space("s", DIM, "l2", index="hnsw", index_params=INDEXES["hnsw"])
+    client.upsert("s", ids, data)
+    return data, ids
+
+
 def cache_entries(root: Path, space: str) -> list[str]:
     directory = root / DEFAULT_DIRECTORY / space
     return sorted(p.name for p in directory.iterdir()) if directory.exists() else []
@@ -190,11 +198,8 @@ def test_rows_with_dead_points_are_not_stored_until_a_snapshot_holds_them(
     start_server: Start, tmp_path: Path
 ) -> None:
     root = tmp_path / "artifacts"
-    data = clustered(N, seed=8)
-    ids = [f"p{i}" for i in range(N)]
     with serving(start_server) as client:
-        client.create_space("s", DIM, index="hnsw", index_params=INDEXES["hnsw"])
-        client.upsert("s", ids, data)
+        data, ids = hnsw_space(client, seed=8)
         client.delete("s", ids[:10])
     # The index replayed from the log holds the deleted rows, which the new snapshot does not.
     with serving(start_server):
@@ -265,11 +270,8 @@ def test_a_point_deleted_among_the_stored_rows_makes_the_entry_unfit(
     start_server: Start, tmp_path: Path
 ) -> None:
     root = tmp_path / "artifacts"
-    data = clustered(N, seed=12)
-    ids = [f"p{i}" for i in range(N)]
     with serving(start_server) as client:
-        client.create_space("s", DIM, "l2", index="hnsw", index_params=INDEXES["hnsw"])
-        client.upsert("s", ids, data)
+        data, _ = hnsw_space(client, seed=12)
     with serving(start_server) as client:
         client.delete("s", ["p5"])
     # The entry fits the snapshot, and the log's delete leaves a dead row in it: the snapshot

@@ -20,6 +20,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -40,6 +41,8 @@ DEFAULT_DIRECTORY = ".index-cache"
 # Bump when what an index holds for the same rows changes: how vectors are prepared for a metric
 # (unit length for cosine, float16 rounding), or how labels are numbered.
 CACHE_FORMAT = 2
+# The files of an entry, and of one being written.
+_ENTRY_FILE = re.compile(r"^([0-9a-f]{32}\.(faiss|json)|\.writing-.*\.faiss)$")
 
 
 def cache_key(manifest: SpaceManifest) -> str:
@@ -175,6 +178,21 @@ class IndexCache:
             return
         for path in reversed(self._paths(space, key)):  # the description first
             path.unlink(missing_ok=True)
+
+    def prune(self, spaces: set[str]) -> None:
+        """Removes the entries of spaces other than `spaces` (say, removed from the artifacts
+        directory by hand). Only directories holding nothing but entries are touched, in case
+        `index_cache_dir` names a directory that holds other things too."""
+        try:
+            directories = [d for d in self.root.iterdir() if d.is_dir() and d.name not in spaces]
+        except OSError:
+            return
+        for directory in directories:
+            try:
+                if all(_ENTRY_FILE.match(f.name) for f in directory.iterdir()):
+                    shutil.rmtree(directory)
+            except OSError as error:
+                log.warning("index cache: cannot remove %s (%s)", directory, error)
 
     def _paths(self, space: str, key: str) -> tuple[Path, Path]:
         return self.root / space / f"{key}.faiss", self.root / space / f"{key}.json"

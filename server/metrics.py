@@ -94,6 +94,12 @@ PER_SPACE: list[tuple[str, str, Family, Callable[[Space], float | None]]] = [
         lambda s: s.index.memory_bytes,
     ),
     (
+        "semspace_index_read_from_cache",
+        "1 when a space's index was read from the index cache at load, 0 when it was built.",
+        GaugeMetricFamily,
+        lambda s: int(s.index_restored),
+    ),
+    (
         "semspace_rebuild_running",
         "1 while a space is rebuilt without its dead rows (reads and writes go on).",
         GaugeMetricFamily,

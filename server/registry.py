@@ -118,6 +118,8 @@ class SpaceRegistry:
                 space.manifest.metric,
                 space.index.kind,
             )
+        if self._index_cache is not None:
+            self._index_cache.prune(set(self._current))
         self.loaded = True
 
     def reload(self, names: list[str]) -> list[ReloadChange]:

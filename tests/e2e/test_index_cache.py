@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +29,7 @@ from semspace.server import space_store
 from semspace.server.app import SemspaceServer
 from semspace.server.index_cache import DEFAULT_DIRECTORY, IndexCache, cache_key
 from tests.e2e.test_index_types import INDEXES, SETUPS, clustered, exact_ids, recall
+from tests.e2e.test_observability import scrape
 
 N = 3000
 DIM = 32
@@ -145,6 +147,9 @@ def test_a_trained_artifact_is_built_once_then_read(start_server: Start, tmp_pat
         assert not info.read_from_cache and info.params["m"] == 8
         entries = cache_entries(root, "vecs")
         assert len(entries) == 2 and not set(entries) & set(old_entries)
+    # Operators see it too.
+    metered = start_server(metrics_port=0)
+    assert scrape(metered)[("semspace_index_read_from_cache", (("space", "vecs"),))] == 1
 
 
 def test_a_damaged_entry_is_rebuilt_and_replaced(start_server: Start, tmp_path: Path) -> None:
@@ -287,3 +292,21 @@ def test_a_point_deleted_among_the_stored_rows_makes_the_entry_unfit(
         assert client.get_space("s").index_info.read_from_cache
         assert client.search("s", data[5], k=1).ids != ["p5"]
         assert client.search("s", data[6], k=1).ids == ["p6"]
+
+
+def test_entries_of_spaces_gone_from_disk_are_removed_at_start(
+    start_server: Start, tmp_path: Path
+) -> None:
+    root = tmp_path / "artifacts"
+    write_artifact(root, clustered(N, seed=13), IndexConfig(kind=IndexKind.HNSW))
+    with serving(start_server):
+        pass
+    assert cache_entries(root, "vecs")
+    foreign = root / DEFAULT_DIRECTORY / "notes"  # not ours: left alone
+    foreign.mkdir()
+    (foreign / "todo.txt").write_text("keep me")
+    shutil.rmtree(root / "vecs")  # by hand, with the server stopped
+    with serving(start_server):
+        pass
+    assert not (root / DEFAULT_DIRECTORY / "vecs").exists()
+    assert (foreign / "todo.txt").read_text() == "keep me"

@@ -59,6 +59,7 @@ def test_metrics_report_each_space_index_memory_and_process_memory(watched) -> N
     assert samples[("semspace_space_vectors", (("space", "cities"),))] == 3
     assert samples[("semspace_index_memory_bytes", (("space", "cities"),))] > 0
     assert samples[("semspace_rebuild_running", (("space", "cities"),))] == 0
+    assert samples[("semspace_index_read_from_cache", (("space", "cities"),))] == 0
     assert samples[("semspace_snapshot_failures_total", (("space", "cities"),))] == 0
     assert samples[("process_resident_memory_bytes", ())] > 10_000_000
     assert samples[("semspace_spaces_loaded", ())] == 1

@@ -108,20 +108,19 @@ def vectors_sha256(directory: Path, rows: int) -> str:
     """sha256 of the first `rows` rows of a space's vectors as stored (little-endian float32,
     the bytes after the .npy header), read from the file: through a memory map, every page
     read would stay resident until the map is closed."""
-    with (Path(directory) / VECTORS).open("rb") as handle:
-        version = np.lib.format.read_magic(handle)
-        if version == (1, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_1_0(handle)
-        else:
-            shape, fortran, dtype = np.lib.format.read_array_header_2_0(handle)
-        if fortran or dtype != np.dtype("<f4") or len(shape) != 2 or not 0 <= rows <= shape[0]:
-            raise ArtifactError(f"{directory / VECTORS}: no {rows} float32 rows in {shape}")
-        digest = hashlib.sha256()
-        remaining = rows * shape[1] * 4
+    path = Path(directory) / VECTORS
+    stored = np.load(path, mmap_mode="r")  # the header only: no row is read
+    layout_ok = stored.dtype == np.dtype("<f4") and stored.ndim == 2 and stored.flags.c_contiguous
+    if not layout_ok or not 0 <= rows <= len(stored):
+        raise ArtifactError(f"{path}: no {rows} float32 rows in {stored.shape}")
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        handle.seek(stored.offset)
+        remaining = rows * stored.shape[1] * 4
         while remaining:
             block = handle.read(min(remaining, 1 << 20))
             if not block:
-                raise ArtifactError(f"{directory / VECTORS} ends early")
+                raise ArtifactError(f"{path} ends early")
             digest.update(block)
             remaining -= len(block)
     return digest.hexdigest()

@@ -226,9 +226,11 @@ class SpaceRegistry:
         checked); nothing for a flat index, or one read whole (hashing 1M x 128 took 0.32 s)."""
         if stored is not None:
             return stored.digest() if stored.rows < manifest.count else None
-        if self._index_cache is None or manifest.index.kind is IndexKind.FLAT:
-            return None
-        return RowsDigest()
+        return RowsDigest() if self._cache_for(manifest) else None
+
+    def _cache_for(self, manifest: SpaceManifest) -> IndexCache | None:
+        """The index cache, where it may hold this space's index (flat indexes are not stored)."""
+        return None if manifest.index.kind is IndexKind.FLAT else self._index_cache
 
     def _replay_log(self, space: Space, directory: Path) -> bool:
         """Applies a user space's logged writes; whether they were folded into a new snapshot."""
@@ -248,9 +250,10 @@ class SpaceRegistry:
     def _stored_index(
         self, directory: Path, manifest: SpaceManifest, key: str
     ) -> StoredIndex | None:
-        if self._index_cache is None or manifest.index.kind is IndexKind.FLAT:
+        cache = self._cache_for(manifest)
+        if cache is None:
             return None
-        stored = self._index_cache.read(manifest.name, key, directory, manifest.count)
+        stored = cache.read(manifest.name, key, directory, manifest.count)
         if stored is not None:
             log.info(
                 "space %s: index of %d of its %d rows read from the index cache",

@@ -91,6 +91,10 @@ class SpaceManifest(BaseModel):
     # stay valid after the points that held them are gone.
     payload_fields: dict[str, list[str]] = Field(default_factory=dict)
 
+    def listed_sha256(self, path: str) -> str | None:
+        """The sha256 the manifest lists for one of its files."""
+        return next((entry.sha256 for entry in self.files if entry.path == path), None)
+
 
 class ArtifactError(Exception):
     """An artifact directory that is missing, malformed or corrupt."""
@@ -418,7 +422,7 @@ class Artifact:
 
     def file(self, name: str) -> Path:
         """Path of an extra file listed in the manifest (weights, tokenizer)."""
-        if not any(entry.path == name for entry in self.manifest.files):
+        if self.manifest.listed_sha256(name) is None:
             raise ArtifactError(f"space '{self.manifest.name}' has no file '{name}'")
         return self.path / name
 

@@ -72,11 +72,11 @@ class TextColumn:
         return self._rows
 
     def extend(self, texts: Iterable[str]) -> None:
-        encoded = [text.encode() for text in texts]
-        lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+        texts = texts if isinstance(texts, list | tuple) else list(texts)
+        data, lengths = _packed(texts)
         if self._ends is None:
-            if not lengths.any():
-                self._rows += len(encoded)
+            if not data:
+                self._rows += len(texts)
                 return
             self._ends = GrowingArray(NARROW_ENDS)
             self._ends.extend(np.zeros(self._rows, dtype=NARROW_ENDS))
@@ -84,8 +84,8 @@ class TextColumn:
         if len(ends) and ends[-1] > np.iinfo(self._ends.dtype).max:
             self._ends = self._ends.astype(np.int64)
         self._ends.extend(ends)
-        self._data += b"".join(encoded)
-        self._rows += len(encoded)
+        self._data += data
+        self._rows += len(texts)
 
     def __getitem__(self, row: int) -> str:
         if not 0 <= row < self._rows:
@@ -126,3 +126,14 @@ class TextColumn:
     @property
     def nbytes(self) -> int:
         return len(self._data) + (self._ends.nbytes if self._ends is not None else 0)
+
+
+def _packed(texts: Sequence[str]) -> tuple[bytes, np.ndarray]:
+    """The texts' UTF-8 bytes joined, and each one's length in bytes. ASCII texts (ids mostly)
+    are joined and encoded once, their lengths counted in characters: a million ids took 0.66 s
+    encoded one by one, most of a cached 1M-point restart's id work (cProfile)."""
+    data = "".join(texts).encode()
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    if len(data) != int(lengths.sum()):  # some text is not ASCII: count its bytes
+        lengths = np.fromiter((len(text.encode()) for text in texts), np.int64, len(texts))
+    return data, lengths

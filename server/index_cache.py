@@ -8,10 +8,12 @@ and the entry records how many rows it holds and the sha256 of their vectors as 
 any artifact or snapshot whose first rows are those: the same one, or a later snapshot of a space
 that only gained points since (a runtime snapshot, or a restart that folded the log), whose
 further rows are then added to it. Entries live at `<cache>/<space>/<key>.faiss`, each beside a
-`<key>.json` (rows, their sha256, the recall@10 measured, the file's size and sha256) written
-after it: a half-written or
-damaged entry is a miss, never a wrong index. A space keeps its newest entry only. The cache
-only ever saves work: any failure to read or write it is logged, and the index built instead.
+`<key>.json` (rows, their sha256, the sha256 of the whole vectors file they were stored from,
+the recall@10 measured, the file's size and sha256) written after it: a half-written or
+damaged entry is a miss, never a wrong index. A load that has just checked the vectors file
+against its manifest and finds that file's sha256 recorded needs no hash of the rows (0.65 s
+at 1M x 128). A space keeps its newest entry only. The cache only ever saves work: any failure
+to read or write it is logged, and the index built instead.
 """
 
 from __future__ import annotations
@@ -87,6 +89,15 @@ class RowsDigest:
 
 
 @dataclass(frozen=True)
+class RowsIdentity:
+    """What an index being stored was built over: every row of a vectors file, by the sha256 of
+    the rows' vectors and the sha256 of the whole file (as its manifest lists it)."""
+
+    rows_sha256: str
+    file_sha256: str | None
+
+
+@dataclass(frozen=True)
 class StoredIndex:
     index: faiss.Index
     rows: int
@@ -106,9 +117,18 @@ class IndexCache:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
 
-    def read(self, space: str, key: str, directory: Path, count: int) -> StoredIndex | None:
+    def read(
+        self,
+        space: str,
+        key: str,
+        directory: Path,
+        count: int,
+        checked_file_sha256: str | None = None,
+    ) -> StoredIndex | None:
         """The index stored under `key` if it holds the first rows of the `count` in the space
-        directory `directory`; None when there is none, it does not fit, or it is damaged."""
+        directory `directory`; None when there is none, it does not fit, or it is damaged.
+        `checked_file_sha256`: the sha256 of the directory's vectors file, if this load has
+        just checked it."""
         data, info = self._paths(space, key)
         try:
             entry = json.loads(info.read_text("utf-8"))
@@ -122,7 +142,12 @@ class IndexCache:
         try:
             # Checked here too, not only while the rows load, so that an index that does not
             # fit is not read in vain (a retrained space, a point deleted since).
-            if rows > count or vectors_sha256(directory, rows) != rows_sha256:
+            same_file = (
+                rows == count
+                and checked_file_sha256 is not None
+                and entry.get("vectors_file_sha256") == checked_file_sha256
+            )
+            if rows > count or (not same_file and vectors_sha256(directory, rows) != rows_sha256):
                 log.info("index cache: %s holds other rows than %s; building it", data, directory)
                 return None
             if data.stat().st_size != entry.get("bytes") or sha256_of(data) != entry.get("sha256"):
@@ -134,10 +159,15 @@ class IndexCache:
             return None
 
     def write(
-        self, space: str, key: str, index: faiss.Index, rows_sha256: str, recall_at_10: float
+        self,
+        space: str,
+        key: str,
+        index: faiss.Index,
+        built_over: RowsIdentity,
+        recall_at_10: float,
     ) -> None:
-        """Stores `index`, whose rows' vectors hash to `rows_sha256` and whose recall@10 over
-        them was measured, under `key`, replacing the space's older entries."""
+        """Stores `index`, `built_over` every row of a vectors file, whose recall@10 over them was
+        measured, under `key`, replacing the space's older entries."""
         directory = self.root / space
         data, info = self._paths(space, key)
         temporary: Path | None = None
@@ -150,7 +180,8 @@ class IndexCache:
             faiss.write_index(index, str(temporary))
             entry = {
                 "rows": int(index.ntotal),
-                "rows_sha256": rows_sha256,
+                "rows_sha256": built_over.rows_sha256,
+                "vectors_file_sha256": built_over.file_sha256,
                 "recall_at_10": recall_at_10,
                 "bytes": temporary.stat().st_size,
                 "sha256": sha256_of(temporary),

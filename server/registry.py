@@ -20,12 +20,14 @@ from pathlib import Path
 
 from semspace.artifact import (
     MANIFEST,
+    VECTORS,
     Artifact,
     ArtifactError,
     Metric,
     SpaceManifest,
     discover,
     load_artifact,
+    read_manifest,
     recover_interrupted_swaps,
     vectors_sha256,
 )
@@ -41,6 +43,7 @@ from semspace.server.index_cache import (
     DEFAULT_DIRECTORY,
     IndexCache,
     RowsDigest,
+    RowsIdentity,
     StoredIndex,
     cache_key,
 )
@@ -182,16 +185,18 @@ class SpaceRegistry:
             stored = None
             space, digest = self._space_of(artifact, None)
         folded = manifest.kind == USER_KIND and self._replay_log(space, directory)
-        self._store_index(
-            space,
-            key,
-            held_rows=stored.rows if stored is not None else 0,
+
+        def built_over() -> RowsIdentity:
             # A folded log made a new snapshot: of the index's rows, unless some were dead.
-            rows_sha256=lambda: (
-                digest.hexdigest()
-                if digest is not None and not folded
-                else vectors_sha256(directory, space.count)
-            ),
+            if digest is not None and not folded:
+                return RowsIdentity(digest.hexdigest(), manifest.listed_sha256(VECTORS))
+            snapshot = read_manifest(directory)
+            return RowsIdentity(
+                vectors_sha256(directory, space.count), snapshot.listed_sha256(VECTORS)
+            )
+
+        self._store_index(
+            space, key, held_rows=stored.rows if stored is not None else 0, built_over=built_over
         )
         if manifest.kind == USER_KIND:
             space.journal = self._journal(directory)
@@ -253,7 +258,8 @@ class SpaceRegistry:
         cache = self._cache_for(manifest)
         if cache is None:
             return None
-        stored = cache.read(manifest.name, key, directory, manifest.count)
+        checked = manifest.listed_sha256(VECTORS) if self.settings.verify_artifacts else None
+        stored = cache.read(manifest.name, key, directory, manifest.count, checked)
         if stored is not None:
             log.info(
                 "space %s: index of %d of its %d rows read from the index cache",
@@ -264,7 +270,7 @@ class SpaceRegistry:
         return stored
 
     def _store_index(
-        self, space: Space, key: str, held_rows: int, rows_sha256: Callable[[], str]
+        self, space: Space, key: str, held_rows: int, built_over: Callable[[], RowsIdentity]
     ) -> None:
         """Keeps the space's index for later loads, if it holds more rows than the entry read
         and they are the rows of the snapshot or artifact on disk, in order: not once a point
@@ -278,11 +284,11 @@ class SpaceRegistry:
         ):
             return
         try:
-            digest = rows_sha256()
+            rows = built_over()
         except (ArtifactError, OSError) as error:
             log.warning("space %s: index not stored: %s", space.name, error)
             return
-        self._index_cache.write(space.name, key, stored, digest, space.recall_at_10())
+        self._index_cache.write(space.name, key, stored, rows, space.recall_at_10())
 
     def _forget_stored(self, name: str, key: str | None = None) -> None:
         if self._index_cache is not None:

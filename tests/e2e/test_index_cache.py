@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from semspace.artifact import (
+    VECTORS,
     Metric,
     Producer,
     read_manifest,
@@ -25,9 +26,9 @@ from semspace.artifact import (
 )
 from semspace.client import Client
 from semspace.index_config import IndexConfig, IndexKind
-from semspace.server import space_store
+from semspace.server import index_cache, space_store
 from semspace.server.app import SemspaceServer
-from semspace.server.index_cache import DEFAULT_DIRECTORY, IndexCache, cache_key
+from semspace.server.index_cache import DEFAULT_DIRECTORY, IndexCache, RowsIdentity, cache_key
 from tests.e2e.test_index_types import INDEXES, SETUPS, clustered, exact_ids, recall
 from tests.e2e.test_observability import scrape
 
@@ -152,6 +153,34 @@ def test_a_trained_artifact_is_built_once_then_read(start_server: Start, tmp_pat
     assert scrape(metered)[("semspace_index_read_from_cache", (("space", "vecs"),))] == 1
 
 
+def test_a_load_that_checked_the_vectors_file_hashes_no_rows_again(
+    start_server: Start, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The entry records the sha256 of the vectors file it was stored from; a load that has just
+    checked that file against its manifest needs no second hash of the rows to trust the entry.
+    Without the check (verify_artifacts off), the rows are hashed."""
+    root = tmp_path / "artifacts"
+    write_artifact(root, clustered(N, seed=12), IndexConfig(kind=IndexKind.HNSW))
+    with serving(start_server):
+        pass
+    (description,) = (root / DEFAULT_DIRECTORY / "vecs").glob("*.json")
+    listed = read_manifest(root / "vecs").listed_sha256(VECTORS)
+    assert json.loads(description.read_text())["vectors_file_sha256"] == listed
+    hashed: list[int] = []
+    rows_hash = index_cache.vectors_sha256
+
+    def counting(directory: Path, rows: int) -> str:
+        hashed.append(rows)
+        return rows_hash(directory, rows)
+
+    monkeypatch.setattr(index_cache, "vectors_sha256", counting)
+    for verify, hashes in ((True, []), (False, [N])):
+        hashed.clear()
+        with serving(start_server, verify_artifacts=verify) as client:
+            assert client.get_space("vecs").index_info.read_from_cache
+        assert hashed == hashes
+
+
 def test_a_damaged_entry_is_rebuilt_and_replaced(start_server: Start, tmp_path: Path) -> None:
     root = tmp_path / "artifacts"
     data = clustered(N, seed=4)
@@ -180,12 +209,13 @@ def test_an_entry_of_other_rows_under_the_right_key_is_caught(
     other = faiss.IndexHNSWFlat(DIM, IndexConfig().m, faiss.METRIC_INNER_PRODUCT)
     rows = clustered(N, seed=6)
     other.add(rows / np.linalg.norm(rows, axis=1, keepdims=True))
-    # Filed under the real rows' key and sha256, so only loading the rows can tell.
+    # Filed under the real rows' key, sha256 and vectors file, so only loading the rows can tell.
+    manifest = read_manifest(root / "vecs")
     IndexCache(root / DEFAULT_DIRECTORY).write(
         "vecs",
-        cache_key(read_manifest(root / "vecs")),
+        cache_key(manifest),
         other,
-        vectors_sha256(root / "vecs", N),
+        RowsIdentity(vectors_sha256(root / "vecs", N), manifest.listed_sha256(VECTORS)),
         recall_at_10=0.5,
     )
     with caplog.at_level(logging.WARNING), serving(start_server) as client:

@@ -155,6 +155,7 @@ class IvfIndex:
         check_stored(stored, expected.__name__, fits, rows)
         # The stored index owns its quantizer.
         self._ivf, self._quantizer, self._pending = stored, None, None
+        self.live.restored(rows)
 
     def confirm(self, labels: np.ndarray, vectors: np.ndarray) -> None:
         assert self._ivf is not None

@@ -87,6 +87,18 @@ class TextColumn:
         self._data += data
         self._rows += len(texts)
 
+    def place(self, texts: Sequence[str], rows: np.ndarray) -> None:
+        """Appends the texts at `rows` (increasing, from `len(self)` on), "" at rows skipped."""
+        if len(rows) and rows[-1] + 1 - self._rows != len(texts):
+            spread = np.full(int(rows[-1]) + 1 - self._rows, "", dtype=object)
+            spread[rows - self._rows] = texts
+            texts = spread.tolist()
+        self.extend(texts)
+
+    def pad(self, rows: int) -> None:
+        """Empty texts up to `rows` rows."""
+        self.extend([""] * (rows - self._rows))
+
     def __getitem__(self, row: int) -> str:
         if not 0 <= row < self._rows:
             raise IndexError(f"row {row} of {self._rows}")

@@ -73,18 +73,29 @@ class IdMap:
 
     def append(self, ids: Sequence[str]) -> np.ndarray:
         """Gives the ids (distinct, none of them here) the next rows, which it returns."""
-        tags = tags_of(ids)
         first = len(self._ids)
-        if first + len(ids) > MAX_ROWS:
-            raise OverflowError(f"more than {MAX_ROWS:,} rows; rebuild the space to renumber")
         rows = np.arange(first, first + len(ids), dtype=np.int64)
-        self._ids.extend(ids)
-        self._tags.extend(tags)
+        self.place(ids, rows)
+        return rows
+
+    def place(self, ids: Sequence[str], rows: np.ndarray) -> None:
+        """Gives the ids (distinct, none of them here) these rows (increasing, from
+        `rows_total` on); rows skipped hold no id, as a removed one's (an index restored from
+        the index cache with dead rows)."""
+        if len(rows) and rows[-1] >= MAX_ROWS:
+            raise OverflowError(f"more than {MAX_ROWS:,} rows; rebuild the space to renumber")
+        tags = tags_of(ids)
+        self._tags.extend(spread(tags, rows - len(self._ids)))
+        self._ids.place(ids, rows)
         if (self._used + len(ids)) > MAX_LOAD * len(self._slots):
             self._resize(self._live + len(ids))
         self._insert(rows, tags)
         self._live += len(ids)
-        return rows
+
+    def pad(self, rows: int) -> None:
+        """Rows without ids up to `rows` rows in all."""
+        self._tags.extend(np.zeros(rows - len(self._ids), dtype=np.uint32))
+        self._ids.pad(rows)
 
     def remove_rows(self, rows: np.ndarray) -> None:
         """Forgets the ids at these live rows (each named once)."""
@@ -167,3 +178,12 @@ class IdMap:
         self._slots = np.full(capacity, EMPTY, dtype=np.int32)
         self._used = 0
         self._insert(live, self._tags.view()[live])
+
+
+def spread(tags: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """`tags` at `positions` (increasing, from 0), 0 at positions skipped."""
+    if not len(positions) or positions[-1] + 1 == len(tags):
+        return tags
+    spread_out = np.zeros(int(positions[-1]) + 1, dtype=tags.dtype)
+    spread_out[positions] = tags
+    return spread_out

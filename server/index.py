@@ -108,13 +108,14 @@ class VectorIndex(Protocol):
     def restore(self, stored: faiss.Index, rows: int) -> None:
         """Makes `stored`, read from the index cache, this empty index's FAISS index: it must be
         of this index's kind and settings and hold `rows` rows (else StoredIndexMismatch). Its
-        rows become live as `confirm` receives them."""
+        rows are dead until `confirm` receives them."""
         ...
 
     def confirm(self, labels: np.ndarray, vectors: np.ndarray) -> None:
-        """For a restored index, what `add` does but the FAISS work: the labels must continue
-        from the last confirmed, and the first row must equal the stored one (else
-        StoredIndexMismatch: the cache is then stale, e.g. vectors prepared differently)."""
+        """For a restored index, what `add` does but the FAISS work: the labels must follow the
+        last confirmed, in order (labels passed over stay dead), and the first row must equal
+        the stored one (else StoredIndexMismatch: the cache is then stale, e.g. vectors
+        prepared differently)."""
         ...
 
     @property
@@ -227,16 +228,17 @@ def check_stored(stored: faiss.Index, expected: str, fits: bool, rows: int) -> N
 
 
 def check_confirmed(live: LiveLabels, labels: np.ndarray, stored_rows: int) -> None:
-    """Raises StoredIndexMismatch unless `labels` continue the rows of a restored index that
-    were confirmed so far, within the rows it holds."""
-    start = live.size
-    if start + len(labels) > stored_rows or not np.array_equal(
-        labels, np.arange(start, start + len(labels))
-    ):
+    """Raises StoredIndexMismatch unless `labels` follow the rows of a restored index that were
+    confirmed so far, in order, within the rows it holds (rows skipped stay dead)."""
+    if not len(labels):
+        return
+    start = live.confirmed
+    if labels[0] < start or labels[-1] >= stored_rows or (np.diff(labels) <= 0).any():
         raise StoredIndexMismatch(
-            f"rows {labels[:1]}..{labels[-1:]} do not continue from {start} within the stored "
-            f"index's {stored_rows}"
+            f"rows {labels[:1]}..{labels[-1:]} do not follow {start} in order within the "
+            f"stored index's {stored_rows}"
         )
+    live.confirmed = int(labels[-1]) + 1
 
 
 class LiveLabels:
@@ -247,18 +249,28 @@ class LiveLabels:
         self._mask = np.zeros(1024, dtype=bool)
         self.size = 0
         self.count = 0
+        # Of a restored index: labels below this were confirmed live or passed over (dead).
+        self.confirmed = 0
+
+    def restored(self, size: int) -> None:
+        """The labels of an index read from the index cache: all dead until confirmed."""
+        self._grow(size)
+        self.size = size
 
     def add(self, labels: np.ndarray) -> None:
         if not len(labels):
             return
         needed = int(labels.max()) + 1
+        self._grow(needed)
+        self.count += int((~self._mask[labels]).sum())
+        self._mask[labels] = True
+        self.size = max(self.size, needed)
+
+    def _grow(self, needed: int) -> None:
         if needed > len(self._mask):
             grown = np.zeros(max(needed, 2 * len(self._mask)), dtype=bool)
             grown[: self.size] = self._mask[: self.size]
             self._mask = grown
-        self.count += int((~self._mask[labels]).sum())
-        self._mask[labels] = True
-        self.size = max(self.size, needed)
 
     def remove(self, labels: np.ndarray) -> None:
         if len(labels):
@@ -361,14 +373,26 @@ class AppendOnlyIndex:
         )
         check_stored(stored, type(fresh).__name__, fits, rows)
         self._index = stored
+        self.live.restored(rows)
 
     def confirm(self, labels: np.ndarray, vectors: np.ndarray) -> None:
         check_confirmed(self.live, labels, int(self._index.ntotal))
-        if len(labels):
-            first = np.asarray(vectors[0]).astype(self.vector_dtype)
-            if not np.array_equal(self._all_vectors()[labels[0]], first):
-                raise StoredIndexMismatch(f"row {labels[0]} differs from the stored index's")
-            self.live.add(labels)
+        if not len(labels):
+            return
+        # Every row, not a sample: a label map off by one row would answer with the wrong ids.
+        # 1M x 128 float32 rows compare in 0.14 s (0.24 s where dead labels force a copy).
+        stored = self._all_vectors()
+        if labels[-1] - labels[0] + 1 == len(labels):
+            stored = stored[labels[0] : labels[-1] + 1]  # no dead labels among them: a view
+        else:
+            stored = stored[labels]
+        different = np.flatnonzero(
+            (stored != vectors.astype(self.vector_dtype, copy=False)).any(axis=1)
+        )
+        if len(different):
+            label = labels[different[0]]
+            raise StoredIndexMismatch(f"row {label} differs from the stored index's")
+        self.live.add(labels)
 
     def _search_parameters(self, knobs: SearchKnobs) -> faiss.SearchParameters:
         return faiss.SearchParameters()

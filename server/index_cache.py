@@ -100,11 +100,23 @@ class RowsIdentity:
 @dataclass(frozen=True)
 class StoredIndex:
     index: faiss.Index
+    # The snapshot rows it holds: its live labels, in order.
     rows: int
     rows_sha256: str
     # Measured on this index over its rows when it was stored: searching them again with the
     # same settings finds the same (measure_recall samples its queries with a fixed seed).
     recall_at_10: float
+    # Labels of points deleted or replaced before it was stored (increasing), which FAISS
+    # cannot remove: the rows are its other labels.
+    dead_labels: np.ndarray
+
+    @property
+    def labels(self) -> int:
+        return self.rows + len(self.dead_labels)
+
+    def held_labels(self) -> np.ndarray:
+        """The label of each of the rows it holds."""
+        return np.delete(np.arange(self.labels, dtype=np.int64), self.dead_labels)
 
     def digest(self) -> RowsDigest:
         """What loading the rows checks this index against."""
@@ -134,6 +146,9 @@ class IndexCache:
             entry = json.loads(info.read_text("utf-8"))
             rows, rows_sha256 = int(entry["rows"]), str(entry["rows_sha256"])
             recall = float(entry["recall_at_10"])
+            dead = np.array(entry.get("dead_labels", []), dtype=np.int64)
+            if dead.ndim != 1 or (np.diff(dead) <= 0).any() or (dead[:1] < 0).any():
+                raise ValueError("dead_labels are not increasing labels")
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError) as error:
@@ -153,7 +168,11 @@ class IndexCache:
             if data.stat().st_size != entry.get("bytes") or sha256_of(data) != entry.get("sha256"):
                 log.warning("index cache: %s does not match %s; building the index", data, info)
                 return None
-            return StoredIndex(faiss.read_index(str(data)), rows, rows_sha256, recall)
+            index = faiss.read_index(str(data))
+            if index.ntotal != rows + len(dead) or (dead[-1:] >= index.ntotal).any():
+                log.warning("index cache: %s does not match %s; building the index", data, info)
+                return None
+            return StoredIndex(index, rows, rows_sha256, recall, dead)
         except (ArtifactError, OSError, RuntimeError) as error:
             log.warning("index cache: cannot read %s (%s); building the index", data, error)
             return None
@@ -165,9 +184,11 @@ class IndexCache:
         index: faiss.Index,
         built_over: RowsIdentity,
         recall_at_10: float,
+        dead_labels: np.ndarray,
     ) -> None:
-        """Stores `index`, `built_over` every row of a vectors file, whose recall@10 over them was
-        measured, under `key`, replacing the space's older entries."""
+        """Stores `index`, whose live labels are in order the rows of a vectors file (those
+        `built_over`) and whose recall@10 over them was measured, under `key`, replacing the
+        space's older entries. `dead_labels`: its other labels."""
         directory = self.root / space
         data, info = self._paths(space, key)
         temporary: Path | None = None
@@ -179,7 +200,8 @@ class IndexCache:
             temporary = Path(name)
             faiss.write_index(index, str(temporary))
             entry = {
-                "rows": int(index.ntotal),
+                "rows": int(index.ntotal) - len(dead_labels),
+                "dead_labels": dead_labels.tolist(),
                 "rows_sha256": built_over.rows_sha256,
                 "vectors_file_sha256": built_over.file_sha256,
                 "recall_at_10": recall_at_10,

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from semspace.artifact import (
     MANIFEST,
     VECTORS,
@@ -187,7 +189,7 @@ class SpaceRegistry:
         folded = manifest.kind == USER_KIND and self._replay_log(space, directory)
 
         def built_over() -> RowsIdentity:
-            # A folded log made a new snapshot: of the index's rows, unless some were dead.
+            # A folded log made a new snapshot: of the index's live rows, in order.
             if digest is not None and not folded:
                 return RowsIdentity(digest.hexdigest(), manifest.listed_sha256(VECTORS))
             snapshot = read_manifest(directory)
@@ -195,9 +197,7 @@ class SpaceRegistry:
                 vectors_sha256(directory, space.count), snapshot.listed_sha256(VECTORS)
             )
 
-        self._store_index(
-            space, key, held_rows=stored.rows if stored is not None else 0, built_over=built_over
-        )
+        self._store_index(space, key, stored, folded, built_over)
         if manifest.kind == USER_KIND:
             space.journal = self._journal(directory)
         return space
@@ -211,13 +211,13 @@ class SpaceRegistry:
         manifest = artifact.manifest
         index = build_index(manifest.index, manifest.dim, manifest.metric)
         if stored is not None:
-            index.restore(stored.index, stored.rows)
+            index.restore(stored.index, stored.labels)
         digest = self._rows_digest(manifest, stored)
         model = None
         if manifest.kind != USER_KIND:
             model = load_model(artifact, self.settings.torch_threads)
         space = Space(manifest, index, model=model, **self._tuning)
-        space.load_rows(artifact, stored.rows if stored is not None else 0, digest)
+        space.load_rows(artifact, stored.held_labels() if stored is not None else None, digest)
         if stored is not None:
             space.index_restored = True
             space.remember_recall(stored.rows, stored.recall_at_10)
@@ -270,25 +270,34 @@ class SpaceRegistry:
         return stored
 
     def _store_index(
-        self, space: Space, key: str, held_rows: int, built_over: Callable[[], RowsIdentity]
+        self,
+        space: Space,
+        key: str,
+        held: StoredIndex | None,
+        folded: bool,
+        built_over: Callable[[], RowsIdentity],
     ) -> None:
-        """Keeps the space's index for later loads, if it holds more rows than the entry read
-        and they are the rows of the snapshot or artifact on disk, in order: not once a point
-        was replaced or deleted (a snapshot holds live points only)."""
-        stored = space.index.stored_form()
-        if (
-            self._index_cache is None
-            or stored is None
-            or space.index.tombstones
-            or space.count <= held_rows
-        ):
+        """Keeps the space's index for later loads, if it changed from the entry `held` (rows
+        added, points deleted) and the snapshot or artifact on disk holds its live rows in
+        order: always after a fold (a snapshot holds the live points in label order), else
+        only while no row loaded died (an artifact that repeats an id). Not an index due for a
+        rebuild: the next load builds it without its dead rows."""
+        index = space.index
+        stored = index.stored_form()
+        if self._index_cache is None or stored is None or not space.count:
+            return
+        held_labels, held_dead = (held.labels, len(held.dead_labels)) if held else (0, 0)
+        if stored.ntotal == held_labels and index.tombstones == held_dead:
+            return  # the entry read, as it was
+        if (index.tombstones > held_dead and not folded) or space.rebuild_due:
             return
         try:
             rows = built_over()
         except (ArtifactError, OSError) as error:
             log.warning("space %s: index not stored: %s", space.name, error)
             return
-        self._index_cache.write(space.name, key, stored, rows, space.recall_at_10())
+        dead = np.flatnonzero(~index.live.mask)
+        self._index_cache.write(space.name, key, stored, rows, space.recall_at_10(), dead)
 
     def _forget_stored(self, name: str, key: str | None = None) -> None:
         if self._index_cache is not None:

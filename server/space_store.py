@@ -119,17 +119,23 @@ class SpaceStore:
         )
 
     def load_rows(
-        self, artifact: Artifact, held_rows: int = 0, digest: RowsDigest | None = None
+        self,
+        artifact: Artifact,
+        held: np.ndarray | None = None,
+        digest: RowsDigest | None = None,
     ) -> None:
         """Fills an empty space from an artifact's rows (trusted: written by us), a block at a
         time: a 1M x 128 space peaked at 1,247 MiB loaded whole from the memory map, since
         every page read stayed resident beside the index's copy (measured). An index restored
-        from the index cache holds the first `held_rows` already, and only confirms them; the
-        rest are added. `digest`, if given, is fed every row (and may check the held ones).
+        from the index cache holds the first `len(held)` rows already, at the labels `held`
+        (increasing: labels passed over are points deleted before it was stored), and only
+        confirms them; the rest are added after its last label. `digest`, if given, is fed
+        every row (and may check the held ones).
 
         A snapshot's vectors were prepared before they were logged: normalising them again
         moved a third of a cosine space's components by a float32 ulp at every restart
         (measured on 2,000 x 32), so they are only checked."""
+        held = np.empty(0, dtype=np.int64) if held is None else held
         count = artifact.manifest.count
         payloads = artifact.payloads or [""] * count
         start = 0
@@ -142,20 +148,32 @@ class SpaceStore:
                 prepared = self._prepare(block, "vectors")
             stop = start + len(block)
             ids, block_payloads = artifact.ids[start:stop], payloads[start:stop]
-            held = min(max(held_rows - start, 0), len(block))
-            if held:
-                self._confirm(ids[:held], prepared[:held], block_payloads[:held])
-            if held < len(block):
-                self._apply_upsert(ids[held:], prepared[held:], block_payloads[held:])
+            n_held = min(max(len(held) - start, 0), len(block))
+            if n_held:
+                labels = held[start : start + n_held]
+                self._confirm(ids[:n_held], prepared[:n_held], block_payloads[:n_held], labels)
+                if start + n_held == len(held):
+                    # Dead labels after the last held one: new points are added past them.
+                    self._ids.pad(self.index.live.size)
+                    self._payloads.pad(self.index.live.size)
+            if n_held < len(block):
+                self._apply_upsert(ids[n_held:], prepared[n_held:], block_payloads[n_held:])
             start = stop
         self.payload_index.remember(artifact.manifest.payload_fields)
 
-    def _confirm(self, ids: Sequence[str], vectors: np.ndarray, payloads: Sequence[str]) -> None:
-        """Rows the restored index holds already: ids and payloads only, the index checking."""
+    def _confirm(
+        self,
+        ids: Sequence[str],
+        vectors: np.ndarray,
+        payloads: Sequence[str],
+        labels: np.ndarray,
+    ) -> None:
+        """Rows the restored index holds already, at `labels`: ids and payloads only, the index
+        checking."""
         if (self._ids.rows_of(ids) >= 0).any():
             # Where an artifact repeats an id, building replaces the earlier point.
             raise StoredIndexMismatch("an id repeats, so the index built has dead rows")
-        self._append(ids, vectors, payloads, self.index.confirm)
+        self._append(ids, vectors, payloads, self.index.confirm, labels)
 
     def replay(self, record: WalRecord) -> None:
         if record.op == "upsert":
@@ -242,7 +260,7 @@ class SpaceStore:
         return self._rebuilding
 
     @property
-    def _rebuild_due(self) -> bool:
+    def rebuild_due(self) -> bool:
         return self.dead_rows > max(1024, self.count)
 
     def _rebuild_if_due(self) -> None:
@@ -250,7 +268,7 @@ class SpaceStore:
         of the live points, renumbered (server/rebuild.py). Built by a thread while reads and
         writes go on: 1M points in HNSW take minutes, and a 200k x 128 IVF-Flat space rebuilt
         here, under the write gate, held a one-point write for 1.8 s (bench/write_stalls.py)."""
-        if self._rebuilding or not self._rebuild_due:
+        if self._rebuilding or not self.rebuild_due:
             return
         self._rebuilding = True
         self._rebuild_thread = threading.Thread(
@@ -278,7 +296,7 @@ class SpaceStore:
             if not self._writes_ended:
                 layout.catch_up(old, self.write_threads)
                 self._swap_in(layout)
-                if self._rebuild_due:
+                if self.rebuild_due:
                     return True
             self._rebuilding = False
             return False
@@ -369,11 +387,16 @@ class SpaceStore:
         vectors: np.ndarray,
         payloads: Sequence[str],
         place: Callable[[np.ndarray, np.ndarray], None],
+        rows: np.ndarray | None = None,
     ) -> None:
-        """New rows for the points, their vectors `place`d in the index under those rows."""
-        rows = self._ids.append(ids)
+        """New rows for the points (the next ones, or `rows`: increasing, from the next one on),
+        their vectors `place`d in the index under those rows."""
+        if rows is None:
+            rows = self._ids.append(ids)
+        else:
+            self._ids.place(ids, rows)
         place(rows, vectors)
-        self._payloads.extend(payloads)
+        self._payloads.place(payloads, rows)
         self.payload_index.add(rows, payloads)
 
     def _add_to_index(self, rows: np.ndarray, vectors: np.ndarray) -> None:

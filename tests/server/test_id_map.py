@@ -125,3 +125,28 @@ def test_id_table_costs_what_its_docstring_says() -> None:
         table.append(ids[start : start + 10_000])
     text_bytes = sum(len(i) for i in ids)
     assert text_bytes + 16 * len(ids) <= table.nbytes <= text_bytes + 31 * len(ids)
+
+
+def test_rows_placed_past_gaps_hold_no_ids_and_later_ids_follow_them() -> None:
+    """An index restored from the index cache keeps the rows of points deleted before it was
+    stored: the live ids are placed at their rows, the rows between hold no id."""
+    table = IdMap()
+    table.append(["a", "b"])
+    evens = [f"e{i}" for i in range(5000)]  # enough to resize the table on the way
+    table.place(evens, np.arange(4, 10_004, 2))
+    table.pad(10_010)
+    assert table.append(["z"]).tolist() == [10_010]
+    assert len(table) == 5003 and table.rows_total == 10_011
+    found = table.rows_of(["a", "b", "e0", "e4999", "z", "e5000"])
+    assert found.tolist() == [0, 1, 4, 10_002, 10_010, -1]
+    assert table.ids_at(np.array([2, 4, 5, 10_009])) == ["", "e0", "", ""]
+    table.remove_rows(np.array([4]))
+    assert table.row_of("e0") is None and table.row_of("e1") == 6
+
+
+def test_text_column_places_texts_past_gaps() -> None:
+    column = TextColumn()
+    column.place(["x", "ż"], np.array([2, 5]))
+    column.place(["y"], np.array([6]))
+    column.pad(8)
+    assert column.take(range(8)) == ["", "", "x", "", "", "ż", "y", ""]

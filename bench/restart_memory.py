@@ -1,9 +1,12 @@
 """Start-up time and RSS of a `semspace serve` process loading one space from its artifact: the
-first start builds the index and stores it in the index cache, the restart reads it back. By
-default the search benchmark's synthetic 1M x 128 set (clustered Gaussians, cosine), HNSW at its
-defaults; an empty server is measured too, in the same run.
+first start builds the index and stores it in the index cache, the restart reads it back. Then
+`--churn` points among the stored rows are deleted and as many replaced, and two more starts are
+timed: the one that folds the log (reading the entry and storing the index with its dead
+labels), and the one after it (reading that). By default the search benchmark's synthetic
+1M x 128 set (clustered Gaussians, cosine), HNSW at its defaults; an empty server is measured
+too, in the same run.
 
-    python bench/restart_memory.py [--points 1000000] [--dim 128] [--index hnsw]
+    python bench/restart_memory.py [--points 1000000] [--dim 128] [--index hnsw] [--churn 1000]
 
 Writes bench/results/restart-memory[-<tag>].json: seconds until SERVING, VmRSS and VmHWM in MiB,
 and RSS over the raw float32 vectors (the target is at most 1.5x, no model here).
@@ -17,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from load_space import write_space
 from machine import machine, write_result
 from search.datasets import clustered_gaussians, prepare
@@ -46,7 +50,26 @@ def start(artifacts: Path, log_path: Path, raw_bytes: int) -> dict[str, Any]:
                 info = client.get_space("bench").index_info
             figures["read_from_cache"] = info.read_from_cache
             figures["recall_at_10"] = round(info.recall_at_10, 4)
+            figures["dead_rows"] = info.tombstones
     return figures
+
+
+def churn(artifacts: Path, log_path: Path, vectors: np.ndarray, points: int) -> None:
+    """Deletes `points` points spread over the stored rows and replaces as many others (a
+    replaced point's old row dies too), through a server over `artifacts`."""
+    rows = np.linspace(0, len(vectors) - 1, 2 * points, dtype=np.int64)
+    deleted, replaced = rows[0::2], rows[1::2]
+    rng = np.random.default_rng(1)
+    # Each replaced point moves to the vector of another, jittered.
+    moved = vectors[rng.permutation(replaced)] + 0.01 * rng.standard_normal(
+        (points, vectors.shape[1]), dtype=np.float32
+    )
+    with (
+        serve(artifacts, log_path, timeout=START_TIMEOUT_S) as server,
+        Client(server.address, timeout=120) as client,
+    ):
+        client.delete("bench", [f"point-{i}" for i in deleted])
+        client.upsert("bench", [f"point-{i}" for i in replaced], moved)
 
 
 def main() -> None:
@@ -54,6 +77,7 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=1_000_000)
     parser.add_argument("--dim", type=int, default=128)
     parser.add_argument("--index", default="hnsw", choices=["hnsw", "ivf_flat", "ivf_pq"])
+    parser.add_argument("--churn", type=int, default=1000)
     parser.add_argument("--tag", default="")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
@@ -63,12 +87,19 @@ def main() -> None:
         vectors = prepare(clustered_gaussians(args.points, args.dim, seed=0), "cosine")
         write_space(root / "artifacts", vectors, IndexKind(args.index), "bench/restart_memory.py")
         raw = int(vectors.nbytes)
-        del vectors
         first = start(root / "artifacts", log_path, raw)
         restart = start(root / "artifacts", log_path, raw)
+        after_churn: dict[str, Any] = {}
+        if args.churn:
+            churn(root / "artifacts", log_path, vectors, args.churn)
+            del vectors
+            after_churn = {
+                "folds_the_log": start(root / "artifacts", log_path, raw),
+                "then": start(root / "artifacts", log_path, raw),
+            }
     result = {
         "command": f"python bench/restart_memory.py --points {args.points} --dim {args.dim} "
-        f"--index {args.index}" + (f" --tag {args.tag}" if args.tag else ""),
+        f"--index {args.index} --churn {args.churn}" + (f" --tag {args.tag}" if args.tag else ""),
         "points": args.points,
         "dim": args.dim,
         "index": args.index,
@@ -76,6 +107,9 @@ def main() -> None:
         "empty_server": empty,
         "first_start_builds": first,
         "restart_reads_cache": restart,
+        # After `churn` deletes and `churn` replacements among the stored rows.
+        "churn": args.churn,
+        "after_churn": after_churn,
         "machine": machine(),
     }
     write_result(f"restart-memory{'-' + args.tag if args.tag else ''}.json", result)

@@ -1,10 +1,11 @@
 """Start-up time and RSS of a `semspace serve` process loading one space from its artifact: the
 first start builds the index and stores it in the index cache, the restart reads it back. Then
-`--churn` points among the stored rows are deleted and as many replaced, and two more starts are
-timed: the one that folds the log (reading the entry and storing the index with its dead
-labels), and the one after it (reading that). By default the search benchmark's synthetic
-1M x 128 set (clustered Gaussians, cosine), HNSW at its defaults; an empty server is measured
-too, in the same run.
+twice `--churn` points among the stored rows are deleted and as many replaced: once before a
+stop (SIGTERM), which folds the log and stores the index with its dead labels, then the start
+after it; once before a kill (SIGKILL), then the start that replays the log onto the stored
+index, folds it and stores the index, and the start after that. By default the search
+benchmark's synthetic 1M x 128 set (clustered Gaussians, cosine), HNSW at its defaults; an
+empty server is measured too, in the same run.
 
     python bench/restart_memory.py [--points 1000000] [--dim 128] [--index hnsw] [--churn 1000]
 
@@ -54,12 +55,15 @@ def start(artifacts: Path, log_path: Path, raw_bytes: int) -> dict[str, Any]:
     return figures
 
 
-def churn(artifacts: Path, log_path: Path, vectors: np.ndarray, points: int) -> None:
+def churn(
+    artifacts: Path, log_path: Path, vectors: np.ndarray, points: int, seed: int, kill: bool
+) -> float:
     """Deletes `points` points spread over the stored rows and replaces as many others (a
-    replaced point's old row dies too), through a server over `artifacts`."""
-    rows = np.linspace(0, len(vectors) - 1, 2 * points, dtype=np.int64)
+    replaced point's old row dies too), through a server over `artifacts`, which is then
+    stopped (or killed); the seconds the stop took."""
+    rng = np.random.default_rng(seed)
+    rows = np.sort(rng.choice(len(vectors), 2 * points, replace=False))
     deleted, replaced = rows[0::2], rows[1::2]
-    rng = np.random.default_rng(1)
     # Each replaced point moves to the vector of another, jittered.
     moved = vectors[rng.permutation(replaced)] + 0.01 * rng.standard_normal(
         (points, vectors.shape[1]), dtype=np.float32
@@ -70,6 +74,11 @@ def churn(artifacts: Path, log_path: Path, vectors: np.ndarray, points: int) -> 
     ):
         client.delete("bench", [f"point-{i}" for i in deleted])
         client.upsert("bench", [f"point-{i}" for i in replaced], moved)
+        if kill:
+            server.process.kill()
+            server.process.wait()
+        began = time.perf_counter()
+    return time.perf_counter() - began
 
 
 def main() -> None:
@@ -91,12 +100,13 @@ def main() -> None:
         restart = start(root / "artifacts", log_path, raw)
         after_churn: dict[str, Any] = {}
         if args.churn:
-            churn(root / "artifacts", log_path, vectors, args.churn)
+            stop = churn(root / "artifacts", log_path, vectors, args.churn, seed=1, kill=False)
+            after_churn["stop_folds_and_stores_seconds"] = round(stop, 2)
+            after_churn["then"] = start(root / "artifacts", log_path, raw)
+            churn(root / "artifacts", log_path, vectors, args.churn, seed=2, kill=True)
             del vectors
-            after_churn = {
-                "folds_the_log": start(root / "artifacts", log_path, raw),
-                "then": start(root / "artifacts", log_path, raw),
-            }
+            after_churn["after_a_kill_folds_and_stores"] = start(root / "artifacts", log_path, raw)
+            after_churn["then_again"] = start(root / "artifacts", log_path, raw)
     result = {
         "command": f"python bench/restart_memory.py --points {args.points} --dim {args.dim} "
         f"--index {args.index} --churn {args.churn}" + (f" --tag {args.tag}" if args.tag else ""),
@@ -107,7 +117,7 @@ def main() -> None:
         "empty_server": empty,
         "first_start_builds": first,
         "restart_reads_cache": restart,
-        # After `churn` deletes and `churn` replacements among the stored rows.
+        # Each time after `churn` deletes and `churn` replacements among the stored rows.
         "churn": args.churn,
         "after_churn": after_churn,
         "machine": machine(),

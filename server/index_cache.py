@@ -185,10 +185,10 @@ class IndexCache:
         built_over: RowsIdentity,
         recall_at_10: float,
         dead_labels: np.ndarray,
-    ) -> None:
+    ) -> bool:
         """Stores `index`, whose live labels are in order the rows of a vectors file (those
         `built_over`) and whose recall@10 over them was measured, under `key`, replacing the
-        space's older entries. `dead_labels`: its other labels."""
+        space's older entries. `dead_labels`: its other labels. Whether it was stored."""
         directory = self.root / space
         data, info = self._paths(space, key)
         temporary: Path | None = None
@@ -218,8 +218,10 @@ class IndexCache:
             for other in directory.iterdir():
                 if other.stem != key:
                     other.unlink(missing_ok=True)
+            return True
         except (OSError, RuntimeError) as error:
             log.warning("index cache: cannot store the index of %s (%s)", space, error)
+            return False
         finally:
             if temporary is not None:
                 temporary.unlink(missing_ok=True)

@@ -14,8 +14,10 @@ import logging
 import os
 import shutil
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -187,17 +189,20 @@ class SpaceRegistry:
             stored = None
             space, digest = self._space_of(artifact, None)
         folded = manifest.kind == USER_KIND and self._replay_log(space, directory)
+        # A folded log made a new snapshot of the live points in label order; without one, the
+        # rows loaded are the index's live labels unless a repeated id killed one.
+        held_dead = len(stored.dead_labels) if stored is not None else 0
+        live_on_disk = folded or space.index.tombstones == held_dead
+        space.note_snapshot_on_disk(space.index.live.labels() if live_on_disk else None)
 
-        def built_over() -> RowsIdentity:
-            # A folded log made a new snapshot: of the index's live rows, in order.
-            if digest is not None and not folded:
+        def built_over(count: int) -> RowsIdentity:
+            if digest is not None and not folded:  # the rows loaded, as hashed then
                 return RowsIdentity(digest.hexdigest(), manifest.listed_sha256(VECTORS))
-            snapshot = read_manifest(directory)
-            return RowsIdentity(
-                vectors_sha256(directory, space.count), snapshot.listed_sha256(VECTORS)
-            )
+            return self._snapshot_rows(directory, count)
 
-        self._store_index(space, key, stored, folded, built_over)
+        unchanged = stored is not None and space.index.live.size == stored.labels
+        if (unchanged and space.index.tombstones == held_dead) or self._store(space, built_over):
+            space.note_index_cached()
         if manifest.kind == USER_KIND:
             space.journal = self._journal(directory)
         return space
@@ -269,35 +274,60 @@ class SpaceRegistry:
             )
         return stored
 
-    def _store_index(
-        self,
-        space: Space,
-        key: str,
-        held: StoredIndex | None,
-        folded: bool,
-        built_over: Callable[[], RowsIdentity],
-    ) -> None:
-        """Keeps the space's index for later loads, if it changed from the entry `held` (rows
-        added, points deleted) and the snapshot or artifact on disk holds its live rows in
-        order: always after a fold (a snapshot holds the live points in label order), else
-        only while no row loaded died (an artifact that repeats an id). Not an index due for a
-        rebuild: the next load builds it without its dead rows."""
-        index = space.index
-        stored = index.stored_form()
-        if self._index_cache is None or stored is None or not space.count:
-            return
-        held_labels, held_dead = (held.labels, len(held.dead_labels)) if held else (0, 0)
-        if stored.ntotal == held_labels and index.tombstones == held_dead:
-            return  # the entry read, as it was
-        if (index.tombstones > held_dead and not folded) or space.rebuild_due:
-            return
+    def _store(self, space: Space, built_over: Callable[[int], RowsIdentity]) -> bool:
+        """Keeps the space's index for later loads, for the snapshot or artifact on disk, whose
+        rows are the labels `space.snapshot_on_disk()` (its other labels are stored as dead)
+        and hash as `built_over(rows)` says: whether the cache now holds it. Not an index due
+        for a rebuild: the next load builds it without its dead rows."""
+        index = space.index.stored_form()
+        labels = space.snapshot_on_disk()
+        if index is None or labels is None or not self._storable(space):
+            return False
         try:
-            rows = built_over()
+            rows = built_over(len(labels))
         except (ArtifactError, OSError) as error:
             log.warning("space %s: index not stored: %s", space.name, error)
+            return False
+        dead = np.delete(np.arange(index.ntotal, dtype=np.int64), labels)
+        assert self._index_cache is not None
+        key = cache_key(space.manifest)
+        return self._index_cache.write(space.name, key, index, rows, space.recall_at_10(), dead)
+
+    def _storable(self, space: Space) -> bool:
+        return (
+            self._index_cache is not None
+            and space.index.stored_form() is not None
+            and space.count > 0
+            and not space.rebuild_due
+        )
+
+    def _snapshot_rows(self, directory: Path, count: int) -> RowsIdentity:
+        """The `count` rows of the snapshot in `directory`, hashed from the file."""
+        snapshot = read_manifest(directory)
+        if snapshot.count != count:
+            raise ArtifactError(f"{directory} holds {snapshot.count} rows, not {count}")
+        return RowsIdentity(vectors_sha256(directory, count), snapshot.listed_sha256(VECTORS))
+
+    def _store_at_close(self, space: Space) -> None:
+        """A user space's index, if writes changed it since the cache last held it, with the
+        log folded into a snapshot first: the next start then reads both, with nothing to
+        replay and no copy of the logged points in the index. Writes have ended, so neither
+        changes meanwhile."""
+        if space.index_cached or not self._storable(space):
             return
-        dead = np.flatnonzero(~index.live.mask)
-        self._index_cache.write(space.name, key, stored, rows, space.recall_at_10(), dead)
+        began = time.perf_counter()
+        directory = self.root / space.name
+        try:
+            if any(path.exists() and path.stat().st_size for path in log_segments(directory)):
+                with space.lock.read():
+                    points = space.snapshot_points()
+                write_snapshot(self.root, points, durable=self.settings.fsync_writes)
+                space.note_snapshot_on_disk(points.rows)
+        except (ArtifactError, OSError) as error:
+            log.warning("space %s: no snapshot at stop (%s); its log stays", space.name, error)
+            return
+        if self._store(space, partial(self._snapshot_rows, directory)):
+            log.info("space %s: index stored in %.1f s", space.name, time.perf_counter() - began)
 
     def _forget_stored(self, name: str, key: str | None = None) -> None:
         if self._index_cache is not None:
@@ -383,3 +413,5 @@ class SpaceRegistry:
     def close(self) -> None:
         for space in self._current.values():
             space.close()
+            if space.writable:
+                self._store_at_close(space)

@@ -88,6 +88,12 @@ class SpaceStore:
         self.version = 1
         # Set by the registry: whether the index was read from the index cache at load.
         self.index_restored = False
+        # The labels of the snapshot on disk, in its row order, under which numbering (rebuilds
+        # renumber); None when unknown (an artifact that repeats an id).
+        self._on_disk: tuple[int, np.ndarray] | None = None
+        self._snapshots_written = 0
+        # What the index cache holds of this space, as `_cache_state()` was then.
+        self._cached: tuple[int, ...] | None = None
 
     @property
     def name(self) -> str:
@@ -328,6 +334,29 @@ class SpaceStore:
             self._builds += 1
             self.index_restored = False
 
+    def note_snapshot_on_disk(self, labels: np.ndarray | None) -> None:
+        """The registry's word on the snapshot on disk after a load: its rows are these labels
+        (None: not the index's live rows)."""
+        self._on_disk = None if labels is None else (self._builds, labels)
+
+    def snapshot_on_disk(self) -> np.ndarray | None:
+        """The labels of the snapshot on disk, in its row order, if known in this numbering."""
+        on_disk = self._on_disk
+        return on_disk[1] if on_disk is not None and on_disk[0] == self._builds else None
+
+    def note_index_cached(self) -> None:
+        """The index cache now holds this index, for the snapshot on disk."""
+        self._cached = self._cache_state()
+
+    @property
+    def index_cached(self) -> bool:
+        return self._cached == self._cache_state()
+
+    def _cache_state(self) -> tuple[int, ...]:
+        # Every write adds a label or kills one; a rebuild or a snapshot changes what fits.
+        live = self.index.live
+        return (self._builds, live.size, live.count, self._snapshots_written)
+
     def _snapshot_if_due(self, journal: Journal) -> None:
         """Under the write gate, so that the copy holds exactly the logged writes; a thread
         writes it out, so that neither this write's answer nor the next writes wait for it."""
@@ -335,15 +364,19 @@ class SpaceStore:
             return
         with self.lock.read():
             points = self.snapshot_points()
+            builds = self._builds
         copy = journal.begin_snapshot(points)
         self._snapshot_thread = threading.Thread(
-            target=self._write_snapshot, args=(journal, copy), name=f"snapshot-{self.name}"
+            target=self._write_snapshot,
+            args=(journal, copy, builds),
+            name=f"snapshot-{self.name}",
         )
         self._snapshot_thread.start()
 
-    def _write_snapshot(self, journal: Journal, copy: SnapshotCopy) -> None:
-        """Writes the copy out, then puts it in place under the write gate. Every write is safe
-        in the log either way: a failure here is logged, and a later write snapshots again."""
+    def _write_snapshot(self, journal: Journal, copy: SnapshotCopy, builds: int) -> None:
+        """Writes the copy (of the index built `builds`-th) out, then puts it in place under
+        the write gate. Every write is safe in the log either way: a failure here is logged,
+        and a later write snapshots again."""
         staged = None
         try:
             staged = journal.stage_snapshot(copy)
@@ -352,6 +385,8 @@ class SpaceStore:
                     journal.abandon_snapshot(staged, failed=False)
                 else:
                     journal.finish_snapshot(copy, staged)
+                    self._on_disk = (builds, copy.points.rows)
+                    self._snapshots_written += 1
         except Exception:
             log.exception("space %s: snapshot failed; its log keeps growing", self.name)
             with self._writes:

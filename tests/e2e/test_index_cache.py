@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +30,7 @@ from semspace.index_config import IndexConfig, IndexKind
 from semspace.server import index_cache, space_store
 from semspace.server.app import SemspaceServer
 from semspace.server.index_cache import DEFAULT_DIRECTORY, IndexCache, RowsIdentity, cache_key
+from tests.e2e.processes import ServerProcess
 from tests.e2e.test_index_types import INDEXES, SETUPS, clustered, exact_ids, recall
 from tests.e2e.test_observability import scrape
 
@@ -103,12 +105,10 @@ def test_a_restart_reads_the_index_and_answers_as_the_built_one(
         client.upsert("s", ids, data)
         built = answers(client, "s", queries)
         stored_p5 = client.get("s", ["p5"]).vectors[0]
-    # The first restart folds the log into a snapshot and keeps the index built over its rows.
-    with serving(start_server) as client:
         info = client.get_space("s").index_info
         assert not info.read_from_cache
         built_recall = info.recall_at_10
-        assert answers(client, "s", queries) == built
+    # Stopping folded the log into a snapshot and kept the index built over its rows.
     assert len(cache_entries(tmp_path / "artifacts", "s")) == 2  # the index and its description
     measured = count_recall_measurements(monkeypatch)
     with serving(start_server) as client:
@@ -240,9 +240,9 @@ def test_points_deleted_and_replaced_among_the_stored_rows_keep_the_entry_in_use
     start_server: Start, tmp_path: Path, setup: str
 ) -> None:
     """FAISS cannot remove a point from an HNSW graph, so a restored index keeps the labels of
-    points deleted since: the entry stored after the log is folded records them as dead, and
-    the snapshot's rows are its other labels in order. Restarts read it, and answer as the
-    server did before them."""
+    points deleted since: the entry stored as the server stops, with the log folded into a
+    snapshot first, records them as dead, and the snapshot's rows are its other labels in
+    order. Restarts read it, and answer as the server did before them."""
     root = tmp_path / "artifacts"
     kind, params = SETUPS[setup]
     data, queries = clustered(N, seed=8), clustered(20, seed=9)
@@ -279,8 +279,37 @@ def test_points_deleted_and_replaced_among_the_stored_rows_keep_the_entry_in_use
             assert recall(found, truth) >= 0.9
             client.upsert("s", ["later"], queries[2:3])
             client.delete("s", ["later"])
-    # The first round's point, folded at the second start; the second's waits in the log.
-    assert entry(root, "s")["dead_labels"] == [5, 7, N + 2]
+    # Each round's point, folded and stored as the server stopped.
+    assert entry(root, "s")["dead_labels"] == [5, 7, N + 2, N + 3]
+
+
+def test_a_killed_server_s_log_is_replayed_onto_the_stored_index_and_stored_again(
+    start_server: Start, tmp_path: Path
+) -> None:
+    """No entry is stored at a kill: the next start reads the last one, replays the log's
+    deletes and replacements onto it, folds the log and stores the index, dead labels and all.
+    A start that changes nothing stores nothing."""
+    root = tmp_path / "artifacts"
+    with serving(start_server) as client:
+        data, _ = hnsw_space(client, seed=16)
+    (stored,) = (root / DEFAULT_DIRECTORY / "s").glob("*.faiss")
+    killed = ServerProcess(root)
+    with Client(killed.address) as client:
+        client.delete("s", ["p5"])
+        client.upsert("s", ["p7"], data[8:9])
+    killed.signal(signal.SIGKILL)
+    killed.wait()
+    assert entry(root, "s")["dead_labels"] == []
+    with serving(start_server) as client:
+        info = client.get_space("s").index_info
+        assert info.read_from_cache and info.tombstones == 2
+    assert entry(root, "s")["dead_labels"] == [5, 7]
+    written = stored.stat().st_mtime_ns
+    with serving(start_server) as client:
+        assert client.get_space("s").index_info.read_from_cache
+        assert set(client.search("s", data[8], k=2).ids) == {"p7", "p8"}
+        assert "p5" not in client.search("s", data[5], k=20).ids
+    assert stored.stat().st_mtime_ns == written
 
 
 def test_dead_labels_that_misplace_the_rows_are_caught(
@@ -360,20 +389,24 @@ def entry_rows(root: Path, space: str) -> int:
 def test_a_space_that_gained_points_starts_from_the_stored_index(
     start_server: Start, tmp_path: Path
 ) -> None:
-    """Past `wal_compact_bytes` a snapshot is written while the space serves, and the next
-    restart loads it, not the snapshot the entry was stored for: the entry's rows come first in
-    it, so they are read, and only the points added since are inserted."""
+    """Past `wal_compact_bytes` a snapshot is written while the space serves; a server killed
+    then leaves no entry for it, and the next start loads it, not the snapshot the entry was
+    stored for: the entry's rows come first in it, so they are read, and only the points added
+    since are inserted."""
     root = tmp_path / "artifacts"
     data, queries = clustered(N, seed=10), clustered(20, seed=11)
     ids = [f"p{i}" for i in range(N)]
     with serving(start_server) as client:
         client.create_space("s", DIM, "l2", index="hnsw", index_params=INDEXES["hnsw"])
         client.upsert("s", ids[:2000], data[:2000])
-    with serving(start_server, wal_compact_bytes=1024) as client:
+    killed = ServerProcess(root, SEMSPACE_WAL_COMPACT_BYTES="1024")
+    with Client(killed.address) as client:
         client.upsert("s", ids[2000:2500], data[2000:2500])
         client.delete("s", ["p2400"])  # dead rows after the entry's rows keep it fitting
         for start in range(2500, N, 100):
             client.upsert("s", ids[start : start + 100], data[start : start + 100])
+    killed.signal(signal.SIGKILL)
+    killed.wait()
     assert entry_rows(root, "s") == 2000
     with serving(start_server) as client:
         info = client.get_space("s")

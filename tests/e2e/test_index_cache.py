@@ -63,10 +63,12 @@ def count_recall_measurements(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return measured
 
 
-def hnsw_space(client: Client, seed: int) -> tuple[np.ndarray, list[str]]:
-    """Space "s": N clustered points p0, p1, ... in an L2 HNSW index; their vectors and ids."""
+def filled_space(client: Client, seed: int, setup: str = "hnsw") -> tuple[np.ndarray, list[str]]:
+    """Space "s": N clustered points p0, p1, ... in an L2 index of the set-up (HNSW by
+    default); their vectors and ids."""
+    kind, params = SETUPS[setup]
     data, ids = clustered(N, seed), [f"p{i}" for i in range(N)]
-    client.create_space("s", DIM, "l2", index="hnsw", index_params=INDEXES["hnsw"])
+    client.create_space("s", DIM, "l2", index=kind, index_params=params)
     client.upsert("s", ids, data)
     return data, ids
 
@@ -98,11 +100,9 @@ def test_a_restart_reads_the_index_and_answers_as_the_built_one(
     start_server: Start, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setup: str
 ) -> None:
     kind, params = SETUPS[setup]
-    data, queries = clustered(N, seed=1), clustered(20, seed=2)
-    ids = [f"p{i}" for i in range(N)]
+    queries = clustered(20, seed=2)
     with serving(start_server) as client:
-        client.create_space("s", DIM, "l2", index=kind, index_params=params)
-        client.upsert("s", ids, data)
+        data, ids = filled_space(client, seed=1, setup=setup)
         built = answers(client, "s", queries)
         stored_p5 = client.get("s", ["p5"]).vectors[0]
         info = client.get_space("s").index_info
@@ -244,14 +244,9 @@ def test_points_deleted_and_replaced_among_the_stored_rows_keep_the_entry_in_use
     snapshot first, records them as dead, and the snapshot's rows are its other labels in
     order. Restarts read it, and answer as the server did before them."""
     root = tmp_path / "artifacts"
-    kind, params = SETUPS[setup]
-    data, queries = clustered(N, seed=8), clustered(20, seed=9)
-    ids = [f"p{i}" for i in range(N)]
+    queries = clustered(20, seed=9)
     with serving(start_server) as client:
-        client.create_space("s", DIM, "l2", index=kind, index_params=params)
-        client.upsert("s", ids, data)
-    with serving(start_server):
-        pass  # folds the log and stores the index built
+        data, ids = filled_space(client, seed=8, setup=setup)
     with serving(start_server) as client:
         assert client.get_space("s").index_info.read_from_cache
         client.delete("s", ["p5"])
@@ -291,7 +286,7 @@ def test_a_killed_server_s_log_is_replayed_onto_the_stored_index_and_stored_agai
     A start that changes nothing stores nothing."""
     root = tmp_path / "artifacts"
     with serving(start_server) as client:
-        data, _ = hnsw_space(client, seed=16)
+        data, _ = filled_space(client, seed=16)
     (stored,) = (root / DEFAULT_DIRECTORY / "s").glob("*.faiss")
     killed = ServerProcess(root)
     with Client(killed.address) as client:
@@ -319,7 +314,7 @@ def test_dead_labels_that_misplace_the_rows_are_caught(
     by one would give row 5 the vector of another point."""
     root = tmp_path / "artifacts"
     with serving(start_server) as client:
-        data, _ = hnsw_space(client, seed=15)
+        data, _ = filled_space(client, seed=15)
     with serving(start_server) as client:
         client.delete("s", ["p5", "p7"])
     with serving(start_server):
@@ -340,7 +335,7 @@ def test_an_index_due_for_a_rebuild_is_not_stored_and_the_next_load_builds_it_co
 ) -> None:
     root = tmp_path / "artifacts"
     with serving(start_server) as client:
-        data, ids = hnsw_space(client, seed=14)
+        data, ids = filled_space(client, seed=14)
     with serving(start_server):
         pass
     with serving(start_server) as client:

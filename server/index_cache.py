@@ -4,16 +4,19 @@ bench/load_space.py).
 
 An index depends on its rows' vectors in order, on how they are prepared (the space's kind and
 metric), on the index settings and on FAISS. An entry's key hashes all of those but the rows,
-and the entry records how many rows it holds and the sha256 of their vectors as stored. It fits
-any artifact or snapshot whose first rows are those: the same one, or a later snapshot of a space
-that only gained points since (a runtime snapshot, or a restart that folded the log), whose
-further rows are then added to it. Entries live at `<cache>/<space>/<key>.faiss`, each beside a
+and the entry records how many rows it holds and the sha256 of their vectors as stored. FAISS
+cannot remove a point from an HNSW graph, so an index keeps the labels of points deleted or
+replaced until a rebuild: the entry lists them as dead, and its rows are its other labels in
+order. It fits any artifact or snapshot whose first rows are those: the same one, or a later
+snapshot of a space that only gained points since (or lost some past those rows), whose further
+rows are then added to it. Entries live at `<cache>/<space>/<key>.faiss`, each beside a
 `<key>.json` (rows, their sha256, the sha256 of the whole vectors file they were stored from,
-the recall@10 measured, the file's size and sha256) written after it: a half-written or
-damaged entry is a miss, never a wrong index. A load that has just checked the vectors file
-against its manifest and finds that file's sha256 recorded needs no hash of the rows (0.65 s
-at 1M x 128). A space keeps its newest entry only. The cache only ever saves work: any failure
-to read or write it is logged, and the index built instead.
+the dead labels, the recall@10 measured, the file's size and sha256) written after it: a
+half-written or damaged entry is a miss, never a wrong index. A load that has just checked the
+vectors file against its manifest and finds that file's sha256 recorded needs no hash of the
+rows (0.65 s at 1M x 128). A space keeps its newest entry only. The cache only ever saves work:
+any failure to read or write it is logged, and the index built instead. Who stores what and
+when is the registry's (server/registry.py).
 """
 
 from __future__ import annotations

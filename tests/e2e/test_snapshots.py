@@ -163,11 +163,14 @@ def test_a_failed_snapshot_keeps_every_write_in_the_log(
             raise OSError(28, "No space left on device")
         write_rows(*args, **kwargs)
 
-    server = start_server(wal_compact_bytes=1)
+    server = start_server(wal_compact_bytes=1, metrics_port=0)
     with Client(server.address, timeout=10) as client:
         client.create_space("s", 4, "l2")
         monkeypatch.setattr(artifact, "write_rows", full_disk_once)
         vectors = fill(client, "s", ["a", "b"])
+        # Once the failed try has ended: a write while it runs begins no other snapshot, so
+        # without this wait c and d could both come too early for one (1 run in 16 did).
+        assert wait_for_snapshots(server, "s")[1] == 1
         more = fill(client, "s", ["c"])
         last = fill(client, "s", ["d"])
     server.stop(0)

@@ -41,6 +41,7 @@ class SemspaceServer:
     servicer: SemspaceServicer
     keys: KeyStore
     metrics: MetricsEndpoint | None = None
+    _stopped: bool = False
 
     @property
     def address(self) -> str:
@@ -56,7 +57,11 @@ class SemspaceServer:
         self._set_health(health_pb2.HealthCheckResponse.SERVING)
 
     def stop(self, grace: float | None = None) -> None:
-        """NOT_SERVING first (load balancers stop sending), drain in-flight calls, close logs."""
+        """NOT_SERVING first (load balancers stop sending), drain in-flight calls, close logs.
+        Once: a second call (a test's own stop, then its fixture's) does nothing."""
+        if self._stopped:
+            return
+        self._stopped = True
         self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
         if grace is None:
             grace = self.registry.settings.grace_seconds

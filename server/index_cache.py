@@ -35,7 +35,14 @@ from typing import Any
 import faiss
 import numpy as np
 
-from semspace.artifact import ArtifactError, SpaceManifest, sha256_of, vectors_sha256
+from semspace.artifact import (
+    VECTORS,
+    ArtifactError,
+    SpaceManifest,
+    read_manifest,
+    sha256_of,
+    vectors_sha256,
+)
 from semspace.server.index import StoredIndexMismatch
 
 log = logging.getLogger(__name__)
@@ -47,7 +54,7 @@ DEFAULT_DIRECTORY = ".index-cache"
 # (unit length for cosine, float16 rounding), or how labels are numbered.
 CACHE_FORMAT = 2
 # The files of an entry, and of one being written.
-_ENTRY_FILE = re.compile(r"^([0-9a-f]{32}\.(faiss|json)|\.writing-.*\.faiss)$")
+_ENTRY_FILE = re.compile(r"^([0-9a-f]{32}\.(faiss|json)|\.writing-.*\.(faiss|json))$")
 
 
 def cache_key(manifest: SpaceManifest) -> str:
@@ -108,7 +115,8 @@ class StoredIndex:
     rows_sha256: str
     # Measured on this index over its rows when it was stored: searching them again with the
     # same settings finds the same (measure_recall samples its queries with a fixed seed).
-    recall_at_10: float
+    # None once a snapshot left some of those rows out (`refit`).
+    recall_at_10: float | None
     # Labels of points deleted or replaced before it was stored (increasing), which FAISS
     # cannot remove: the rows are its other labels.
     dead_labels: np.ndarray
@@ -148,7 +156,8 @@ class IndexCache:
         try:
             entry = json.loads(info.read_text("utf-8"))
             rows, rows_sha256 = int(entry["rows"]), str(entry["rows_sha256"])
-            recall = float(entry["recall_at_10"])
+            recall = entry["recall_at_10"]
+            recall = None if recall is None else float(recall)
             dead = np.array(entry.get("dead_labels", []), dtype=np.int64)
             if dead.ndim != 1 or (np.diff(dead) <= 0).any() or (dead[:1] < 0).any():
                 raise ValueError("dead_labels are not increasing labels")
@@ -228,6 +237,36 @@ class IndexCache:
         finally:
             if temporary is not None:
                 temporary.unlink(missing_ok=True)
+
+    def refit(self, space: str, key: str, directory: Path, labels: np.ndarray) -> None:
+        """Makes the space's entry fit the snapshot just put in `directory`, whose rows are the
+        labels `labels` (increasing) of the entry's index or of one grown from it: the entry's
+        rows become the snapshot's rows among its labels, which come first, and its other labels
+        dead. Only the description is written again, not the index: a snapshot written while
+        serving then leaves a server killed later an entry to start from."""
+        _, info = self._paths(space, key)
+        try:
+            entry = json.loads(info.read_text("utf-8"))
+            held = int(entry["rows"]) + len(entry.get("dead_labels", []))
+            kept = labels[: int(np.searchsorted(labels, held))]
+            if len(kept) == entry["rows"]:
+                return  # the entry's rows are still the snapshot's first: it fits as it is
+            snapshot = read_manifest(directory)
+            everything = len(kept) == snapshot.count
+            entry |= {
+                "rows": len(kept),
+                "rows_sha256": vectors_sha256(directory, len(kept)),
+                "vectors_file_sha256": snapshot.listed_sha256(VECTORS) if everything else None,
+                "dead_labels": np.delete(np.arange(held), kept).tolist(),
+                "recall_at_10": None,  # measured over other rows
+            }
+            temporary = info.with_name(f".writing-{info.name}")
+            temporary.write_text(json.dumps(entry), "utf-8")
+            temporary.replace(info)
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError, KeyError, TypeError, ArtifactError) as error:
+            log.warning("index cache: cannot refit %s to %s (%s)", info, directory, error)
 
     def forget(self, space: str, key: str | None = None) -> None:
         """Removes one entry of a space, or all of them (a dropped space)."""

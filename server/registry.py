@@ -205,7 +205,13 @@ class SpaceRegistry:
             space.note_index_cached()
         if manifest.kind == USER_KIND:
             space.journal = self._journal(directory)
+            if self._cache_for(manifest) is not None:
+                space.refit_index_entry = partial(self._refit, manifest.name, key, directory)
         return space
+
+    def _refit(self, name: str, key: str, directory: Path, labels: np.ndarray) -> None:
+        assert self._index_cache is not None
+        self._index_cache.refit(name, key, directory, labels)
 
     def _space_of(
         self, artifact: Artifact, stored: StoredIndex | None
@@ -225,7 +231,8 @@ class SpaceRegistry:
         space.load_rows(artifact, stored.held_labels() if stored is not None else None, digest)
         if stored is not None:
             space.index_restored = True
-            space.remember_recall(stored.rows, stored.recall_at_10)
+            if stored.recall_at_10 is not None:
+                space.remember_recall(stored.rows, stored.recall_at_10)
         return space, digest
 
     def _rows_digest(
@@ -327,6 +334,7 @@ class SpaceRegistry:
             log.warning("space %s: no snapshot at stop (%s); its log stays", space.name, error)
             return
         if self._store(space, partial(self._snapshot_rows, directory)):
+            space.note_index_cached()
             log.info("space %s: index stored in %.1f s", space.name, time.perf_counter() - began)
 
     def _forget_stored(self, name: str, key: str | None = None) -> None:

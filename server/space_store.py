@@ -114,6 +114,9 @@ class SpaceStore:
         self._snapshots_written = 0
         # What the index cache holds of this space, as `_cache_state()` was then.
         self._cached: tuple[int, ...] | None = None
+        # Set by the registry: makes the index cache's entry, if any, fit a snapshot just put in
+        # place, given its rows' labels in the entry's numbering.
+        self.refit_index_entry: Callable[[np.ndarray], None] | None = None
 
     @property
     def name(self) -> str:
@@ -374,6 +377,10 @@ class SpaceStore:
     def index_cached(self) -> bool:
         return self._cached == self._cache_state()
 
+    @property
+    def _cached_builds(self) -> int | None:
+        return None if self._cached is None else self._cached[0]
+
     def _cache_state(self) -> tuple[int, ...]:
         # Every write adds a label or kills one; a rebuild or a snapshot changes what fits.
         live = self.index.live
@@ -399,7 +406,7 @@ class SpaceStore:
         """Writes the copy (of the index built `builds`-th) out, then puts it in place under
         the write gate. Every write is safe in the log either way: a failure here is logged,
         and a later write snapshots again."""
-        staged = None
+        staged, refit = None, None
         try:
             staged = journal.stage_snapshot(copy)
             with self._writes:
@@ -409,10 +416,15 @@ class SpaceStore:
                     journal.finish_snapshot(copy, staged)
                     self._on_disk = (builds, PackedLabels.of(copy.points.rows))
                     self._snapshots_written += 1
+                    # The cache's entry is in the numbering of the index it was taken from.
+                    refit = self.refit_index_entry if self._cached_builds == builds else None
         except Exception:
             log.exception("space %s: snapshot failed; its log keeps growing", self.name)
             with self._writes:
                 journal.abandon_snapshot(staged, failed=True)
+            return
+        if refit is not None:
+            refit(copy.points.rows)
 
     def _require_writable(self) -> Journal:
         if self.journal is None:

@@ -8,6 +8,7 @@ import json
 import logging
 import shutil
 import signal
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -305,6 +306,39 @@ def test_a_killed_server_s_log_is_replayed_onto_the_stored_index_and_stored_agai
         assert set(client.search("s", data[8], k=2).ids) == {"p7", "p8"}
         assert "p5" not in client.search("s", data[5], k=20).ids
     assert stored.stat().st_mtime_ns == written
+
+
+def test_a_snapshot_written_while_serving_keeps_the_entry_fitting_for_a_kill(
+    start_server: Start, tmp_path: Path
+) -> None:
+    """A snapshot written past `wal_compact_bytes` leaves out points deleted or replaced among
+    the entry's rows: the entry's description is made to fit it (those labels dead, its rows
+    the snapshot's first), so a server killed after it still starts from the stored index."""
+    root = tmp_path / "artifacts"
+    with serving(start_server) as client:
+        data, _ = filled_space(client, seed=17)
+    killed = ServerProcess(root, SEMSPACE_WAL_COMPACT_BYTES="4096")
+    with Client(killed.address) as client:
+        client.delete("s", ["p5"])
+        fresh = clustered(100, seed=18)
+        client.upsert("s", ["p7", *(f"q{i}" for i in range(99))], fresh)  # past 4 KiB: snapshot
+        deadline = time.monotonic() + 30
+        while entry(root, "s")["dead_labels"] != [5, 7]:
+            assert time.monotonic() < deadline, "the entry was never refitted"
+            time.sleep(0.05)
+        client.delete("s", ["p9"])  # in the log only
+    killed.signal(signal.SIGKILL)
+    killed.wait()
+    refitted = entry(root, "s")
+    assert refitted["rows"] == N - 2 and refitted["recall_at_10"] is None
+    with serving(start_server) as client:
+        info = client.get_space("s")
+        assert info.index_info.read_from_cache and info.count == N + 97
+        assert client.search("s", fresh[0], k=1).ids == ["p7"]
+        assert client.search("s", data[8], k=1).ids == ["p8"]
+        for gone in (5, 9):
+            assert f"p{gone}" not in client.search("s", data[gone], k=20).ids
+    assert entry(root, "s")["dead_labels"] == [5, 7, 9]
 
 
 def test_dead_labels_that_misplace_the_rows_are_caught(

@@ -325,7 +325,9 @@ class SpaceRegistry:
         began = time.perf_counter()
         directory = self.root / space.name
         try:
-            if any(path.exists() and path.stat().st_size for path in log_segments(directory)):
+            # Also when the snapshot's labels are not known in this numbering (a rebuild since).
+            logged = any(path.exists() and path.stat().st_size for path in log_segments(directory))
+            if logged or space.snapshot_on_disk() is None:
                 with space.lock.read():
                     points = space.snapshot_points()
                 write_snapshot(self.root, points, durable=self.settings.fsync_writes)

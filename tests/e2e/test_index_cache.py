@@ -31,6 +31,7 @@ from semspace.index_config import IndexConfig, IndexKind
 from semspace.server import index_cache, space_store
 from semspace.server.app import SemspaceServer
 from semspace.server.index_cache import DEFAULT_DIRECTORY, IndexCache, RowsIdentity, cache_key
+from tests.conftest import wait_for_rebuild
 from tests.e2e.processes import ServerProcess
 from tests.e2e.test_index_types import INDEXES, SETUPS, clustered, exact_ids, recall
 from tests.e2e.test_observability import scrape
@@ -339,6 +340,29 @@ def test_a_snapshot_written_while_serving_keeps_the_entry_fitting_for_a_kill(
         for gone in (5, 9):
             assert f"p{gone}" not in client.search("s", data[gone], k=20).ids
     assert entry(root, "s")["dead_labels"] == [5, 7, 9]
+
+
+def test_an_index_rebuilt_while_serving_is_stored_at_the_stop(
+    start_server: Start, tmp_path: Path
+) -> None:
+    """A rebuild renumbers the points: the stop writes a snapshot in the new numbering, even
+    with nothing left in the log, and stores the rebuilt index for it."""
+    root = tmp_path / "artifacts"
+    with serving(start_server) as client:
+        data, ids = filled_space(client, seed=19)
+    with serving(start_server, wal_compact_bytes=1024) as client:
+        client.delete("s", ids[: N - 1000])  # more dead rows than live: a rebuild
+        wait_for_rebuild(client, "s")
+    assert entry(root, "s") | {"recall_at_10": 0} == entry(root, "s") | {
+        "rows": 1000,
+        "dead_labels": [],
+        "recall_at_10": 0,
+    }
+    with serving(start_server) as client:
+        info = client.get_space("s")
+        assert info.index_info.read_from_cache and info.count == 1000
+        assert info.index_info.tombstones == 0
+        assert client.search("s", data[N - 1], k=1).ids == [ids[N - 1]]
 
 
 def test_dead_labels_that_misplace_the_rows_are_caught(

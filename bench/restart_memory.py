@@ -1,9 +1,11 @@
 """Start-up time and RSS of a `semspace serve` process loading one space from its artifact: the
 first start builds the index and stores it in the index cache, the restart reads it back. Then
-twice `--churn` points among the stored rows are deleted and as many replaced: once before a
+three times `--churn` points among the stored rows are deleted and as many replaced: before a
 stop (SIGTERM), which folds the log and stores the index with its dead labels, then the start
-after it; once before a kill (SIGKILL), then the start that replays the log onto the stored
-index, folds it and stores the index, and the start after that. By default the search
+after it; before a kill (SIGKILL), then the start that replays the log onto the stored index,
+folds it and stores the index, and the start after that; and with a snapshot written while
+serving (past a small `wal_compact_bytes`) between the deletes and the replacements, which
+refits the entry, then a kill and the start after it. By default the search
 benchmark's synthetic 1M x 128 set (clustered Gaussians, cosine), HNSW at its defaults; an
 empty server is measured too, in the same run.
 
@@ -16,6 +18,7 @@ and RSS over the raw float32 vectors (the target is at most 1.5x, no model here)
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 import time
 from pathlib import Path
@@ -56,11 +59,18 @@ def start(artifacts: Path, log_path: Path, raw_bytes: int) -> dict[str, Any]:
 
 
 def churn(
-    artifacts: Path, log_path: Path, vectors: np.ndarray, points: int, seed: int, kill: bool
+    artifacts: Path,
+    log_path: Path,
+    vectors: np.ndarray,
+    points: int,
+    seed: int,
+    kill: bool,
+    snapshot: bool = False,
 ) -> float:
     """Deletes `points` points spread over the stored rows and replaces as many others (a
     replaced point's old row dies too), through a server over `artifacts`, which is then
-    stopped (or killed); the seconds the stop took."""
+    stopped (or killed); the seconds the stop took. With `snapshot`, the deletes are written
+    to a snapshot, and the index cache's entry refitted to it, before the replacements."""
     rng = np.random.default_rng(seed)
     rows = np.sort(rng.choice(len(vectors), 2 * points, replace=False))
     deleted, replaced = rows[0::2], rows[1::2]
@@ -68,17 +78,30 @@ def churn(
     moved = vectors[rng.permutation(replaced)] + 0.01 * rng.standard_normal(
         (points, vectors.shape[1]), dtype=np.float32
     )
+    env = {"SEMSPACE_WAL_COMPACT_BYTES": "1024"} if snapshot else {}
     with (
-        serve(artifacts, log_path, timeout=START_TIMEOUT_S) as server,
+        serve(artifacts, log_path, extra_env=env, timeout=START_TIMEOUT_S) as server,
         Client(server.address, timeout=120) as client,
     ):
+        rows_before = entry_rows(artifacts)
         client.delete("bench", [f"point-{i}" for i in deleted])
+        if snapshot:
+            deadline = time.monotonic() + 600
+            while entry_rows(artifacts) == rows_before:
+                assert time.monotonic() < deadline, "the entry was never refitted"
+                time.sleep(0.1)
         client.upsert("bench", [f"point-{i}" for i in replaced], moved)
         if kill:
             server.process.kill()
             server.process.wait()
         began = time.perf_counter()
     return time.perf_counter() - began
+
+
+def entry_rows(artifacts: Path) -> int:
+    """The rows of the space's index cache entry."""
+    (description,) = (artifacts / ".index-cache" / "bench").glob("*.json")
+    return int(json.loads(description.read_text())["rows"])
 
 
 def main() -> None:
@@ -104,9 +127,13 @@ def main() -> None:
             after_churn["stop_folds_and_stores_seconds"] = round(stop, 2)
             after_churn["then"] = start(root / "artifacts", log_path, raw)
             churn(root / "artifacts", log_path, vectors, args.churn, seed=2, kill=True)
-            del vectors
             after_churn["after_a_kill_folds_and_stores"] = start(root / "artifacts", log_path, raw)
             after_churn["then_again"] = start(root / "artifacts", log_path, raw)
+            churn(
+                root / "artifacts", log_path, vectors, args.churn, seed=3, kill=True, snapshot=True
+            )
+            del vectors
+            after_churn["after_a_snapshot_and_a_kill"] = start(root / "artifacts", log_path, raw)
     result = {
         "command": f"python bench/restart_memory.py --points {args.points} --dim {args.dim} "
         f"--index {args.index} --churn {args.churn}" + (f" --tag {args.tag}" if args.tag else ""),

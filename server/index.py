@@ -113,9 +113,10 @@ class VectorIndex(Protocol):
 
     def confirm(self, labels: np.ndarray, vectors: np.ndarray) -> None:
         """For a restored index, what `add` does but the FAISS work: the labels must follow the
-        last confirmed, in order (labels passed over stay dead), and the first row must equal
-        the stored one (else StoredIndexMismatch: the cache is then stale, e.g. vectors
-        prepared differently)."""
+        last confirmed, in order (labels passed over stay dead), and the rows equal the stored
+        ones as far as the index can tell (HNSW: every row; IVF-Flat: the first; product codes
+        are lossy), else StoredIndexMismatch: the cache is then stale, e.g. vectors prepared
+        differently."""
         ...
 
     @property

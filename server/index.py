@@ -113,10 +113,9 @@ class VectorIndex(Protocol):
 
     def confirm(self, labels: np.ndarray, vectors: np.ndarray) -> None:
         """For a restored index, what `add` does but the FAISS work: the labels must follow the
-        last confirmed, in order (labels passed over stay dead), and the rows equal the stored
-        ones as far as the index can tell (HNSW: every row; IVF-Flat: the first; product codes
-        are lossy), else StoredIndexMismatch: the cache is then stale, e.g. vectors prepared
-        differently."""
+        last confirmed, in order (labels passed over stay dead), and every row must equal the
+        stored one where the index keeps it (not IVF-PQ: product codes are lossy), else
+        StoredIndexMismatch: the cache is then stale, e.g. vectors prepared differently."""
         ...
 
     @property
@@ -240,6 +239,14 @@ def check_confirmed(live: LiveLabels, labels: np.ndarray, stored_rows: int) -> N
             f"stored index's {stored_rows}"
         )
     live.confirmed = int(labels[-1]) + 1
+
+
+def check_same_rows(labels: np.ndarray, stored: np.ndarray, given: np.ndarray) -> None:
+    """Raises StoredIndexMismatch at the first of the rows `given` for `labels` that differs
+    from the restored index's `stored` rows there."""
+    different = np.flatnonzero((stored != given).any(axis=1))
+    if len(different):
+        raise StoredIndexMismatch(f"row {labels[different[0]]} differs from the stored index's")
 
 
 class LiveLabels:
@@ -387,12 +394,7 @@ class AppendOnlyIndex:
             stored = stored[labels[0] : labels[-1] + 1]  # no dead labels among them: a view
         else:
             stored = stored[labels]
-        different = np.flatnonzero(
-            (stored != vectors.astype(self.vector_dtype, copy=False)).any(axis=1)
-        )
-        if len(different):
-            label = labels[different[0]]
-            raise StoredIndexMismatch(f"row {label} differs from the stored index's")
+        check_same_rows(labels, stored, vectors.astype(self.vector_dtype, copy=False))
         self.live.add(labels)
 
     def _search_parameters(self, knobs: SearchKnobs) -> faiss.SearchParameters:

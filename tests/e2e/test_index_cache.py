@@ -365,14 +365,15 @@ def test_an_index_rebuilt_while_serving_is_stored_at_the_stop(
         assert client.search("s", data[N - 1], k=1).ids == [ids[N - 1]]
 
 
+@pytest.mark.parametrize("setup", ["hnsw", "ivf_flat"])
 def test_dead_labels_that_misplace_the_rows_are_caught(
-    start_server: Start, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    start_server: Start, tmp_path: Path, caplog: pytest.LogCaptureFixture, setup: str
 ) -> None:
     """Every restored row is compared with the stored one: an entry whose dead labels are off
     by one would give row 5 the vector of another point."""
     root = tmp_path / "artifacts"
     with serving(start_server) as client:
-        data, _ = filled_space(client, seed=15)
+        data, _ = filled_space(client, seed=15, setup=setup)
     with serving(start_server) as client:
         client.delete("s", ["p5", "p7"])
     with serving(start_server):

@@ -28,6 +28,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -139,6 +140,8 @@ class IndexCache:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        # Refits run in snapshot threads, which a next snapshot can overlap.
+        self._refitting = threading.Lock()
 
     def read(
         self,
@@ -238,25 +241,41 @@ class IndexCache:
             if temporary is not None:
                 temporary.unlink(missing_ok=True)
 
-    def refit(self, space: str, key: str, directory: Path, labels: np.ndarray) -> None:
-        """Makes the space's entry fit the snapshot just put in `directory`, whose rows are the
-        labels `labels` (increasing) of the entry's index or of one grown from it: the entry's
-        rows become the snapshot's rows among its labels, which come first, and its other labels
-        dead. Only the description is written again, not the index: a snapshot written while
-        serving then leaves a server killed later an entry to start from."""
+    def refit(
+        self, space: str, key: str, directory: Path, labels: np.ndarray, file_sha256: str
+    ) -> None:
+        """Makes the space's entry fit the snapshot just put in `directory` (its vectors file
+        hashing to `file_sha256`), whose rows are the labels `labels` (increasing) of the
+        entry's index or of one grown from it: the entry's rows become the snapshot's rows
+        among its labels, which come first, and its other labels dead. Only the description is
+        written again, not the index: a snapshot written while serving then leaves a server
+        killed later an entry to start from. Nothing is written if a later snapshot replaced
+        this one meanwhile (its own refit follows)."""
         _, info = self._paths(space, key)
+        with self._refitting:
+            self._refit(info, directory, labels, file_sha256)
+
+    def _refit(self, info: Path, directory: Path, labels: np.ndarray, file_sha256: str) -> None:
+        def still_there() -> bool:
+            snapshot = read_manifest(directory)
+            return snapshot.listed_sha256(VECTORS) == file_sha256 and snapshot.count == len(labels)
+
         try:
             entry = json.loads(info.read_text("utf-8"))
             held = int(entry["rows"]) + len(entry.get("dead_labels", []))
             kept = labels[: int(np.searchsorted(labels, held))]
             if len(kept) == entry["rows"]:
                 return  # the entry's rows are still the snapshot's first: it fits as it is
-            snapshot = read_manifest(directory)
-            everything = len(kept) == snapshot.count
+            # Hashed between two looks at the manifest: the rows are this snapshot's.
+            if not still_there():
+                return
+            rows_sha256 = vectors_sha256(directory, len(kept))
+            if not still_there():
+                return
             entry |= {
                 "rows": len(kept),
-                "rows_sha256": vectors_sha256(directory, len(kept)),
-                "vectors_file_sha256": snapshot.listed_sha256(VECTORS) if everything else None,
+                "rows_sha256": rows_sha256,
+                "vectors_file_sha256": file_sha256 if len(kept) == len(labels) else None,
                 "dead_labels": np.delete(np.arange(held), kept).tolist(),
                 "recall_at_10": None,  # measured over other rows
             }

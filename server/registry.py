@@ -209,9 +209,11 @@ class SpaceRegistry:
                 space.refit_index_entry = partial(self._refit, manifest.name, key, directory)
         return space
 
-    def _refit(self, name: str, key: str, directory: Path, labels: np.ndarray) -> None:
+    def _refit(
+        self, name: str, key: str, directory: Path, labels: np.ndarray, file_sha256: str
+    ) -> None:
         assert self._index_cache is not None
-        self._index_cache.refit(name, key, directory, labels)
+        self._index_cache.refit(name, key, directory, labels, file_sha256)
 
     def _space_of(
         self, artifact: Artifact, stored: StoredIndex | None

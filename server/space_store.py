@@ -13,11 +13,19 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import NoReturn
 
 import numpy as np
 
-from semspace.artifact import Artifact, Metric, SpaceManifest
+from semspace.artifact import (
+    VECTORS,
+    Artifact,
+    ArtifactError,
+    Metric,
+    SpaceManifest,
+    read_manifest,
+)
 from semspace.server.columns import TextColumn
 from semspace.server.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
 from semspace.server.filters import PayloadIndex
@@ -115,8 +123,8 @@ class SpaceStore:
         # What the index cache holds of this space, as `_cache_state()` was then.
         self._cached: tuple[int, ...] | None = None
         # Set by the registry: makes the index cache's entry, if any, fit a snapshot just put in
-        # place, given its rows' labels in the entry's numbering.
-        self.refit_index_entry: Callable[[np.ndarray], None] | None = None
+        # place, given its rows' labels in the entry's numbering and its vectors file's sha256.
+        self.refit_index_entry: Callable[[np.ndarray, str], None] | None = None
 
     @property
     def name(self) -> str:
@@ -417,14 +425,26 @@ class SpaceStore:
                     self._on_disk = (builds, PackedLabels.of(copy.points.rows))
                     self._snapshots_written += 1
                     # The cache's entry is in the numbering of the index it was taken from.
-                    refit = self.refit_index_entry if self._cached_builds == builds else None
+                    if self.refit_index_entry is not None and self._cached_builds == builds:
+                        refit = self._refit_for(journal, copy.points.rows)
         except Exception:
             log.exception("space %s: snapshot failed; its log keeps growing", self.name)
             with self._writes:
                 journal.abandon_snapshot(staged, failed=True)
             return
         if refit is not None:
-            refit(copy.points.rows)
+            refit()
+
+    def _refit_for(self, journal: Journal, labels: np.ndarray) -> Callable[[], None] | None:
+        """Under the write gate, with a snapshot of `labels` just put in place: the refit of
+        the index cache's entry to it, to run once the gate is open."""
+        assert self.refit_index_entry is not None
+        try:
+            placed = read_manifest(journal.directory).listed_sha256(VECTORS)
+        except (ArtifactError, OSError) as error:
+            log.warning("space %s: index cache entry not refitted (%s)", self.name, error)
+            return None
+        return None if placed is None else partial(self.refit_index_entry, labels, placed)
 
     def _require_writable(self) -> Journal:
         if self.journal is None:

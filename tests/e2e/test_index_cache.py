@@ -365,6 +365,26 @@ def test_an_index_rebuilt_while_serving_is_stored_at_the_stop(
         assert client.search("s", data[N - 1], k=1).ids == [ids[N - 1]]
 
 
+def test_a_refit_for_a_snapshot_already_replaced_writes_nothing(
+    start_server: Start, tmp_path: Path
+) -> None:
+    """A refit runs after its snapshot is in place, while writes go on: if a later snapshot
+    replaced it meanwhile, hashing the rows on disk would describe other rows."""
+    root = tmp_path / "artifacts"
+    with serving(start_server) as client:
+        filled_space(client, seed=20)
+    manifest = read_manifest(root / "s")
+    cache, key = IndexCache(root / DEFAULT_DIRECTORY), cache_key(manifest)
+    # As if the snapshot on disk had lost p5: its rows would be these labels.
+    labels = np.delete(np.arange(N), [5])
+    before = entry(root, "s")
+    cache.refit("s", key, root / "s", labels, "the sha256 of a snapshot replaced since")
+    assert entry(root, "s") == before
+    # The snapshot there holds N rows, not these N - 1.
+    cache.refit("s", key, root / "s", labels, manifest.listed_sha256(VECTORS) or "")
+    assert entry(root, "s") == before
+
+
 @pytest.mark.parametrize("setup", ["hnsw", "ivf_flat"])
 def test_dead_labels_that_misplace_the_rows_are_caught(
     start_server: Start, tmp_path: Path, caplog: pytest.LogCaptureFixture, setup: str

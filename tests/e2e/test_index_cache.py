@@ -280,6 +280,26 @@ def test_points_deleted_and_replaced_among_the_stored_rows_keep_the_entry_in_use
     assert entry(root, "s")["dead_labels"] == [5, 7, N + 2, N + 3]
 
 
+def test_semspace_serve_stopped_by_sigterm_stores_the_index(tmp_path: Path) -> None:
+    """The process a container runtime stops: SIGTERM drains, folds the log and stores."""
+    root = tmp_path / "artifacts"
+    server = ServerProcess(root)
+    try:
+        with Client(server.address) as client:
+            data, _ = filled_space(client, seed=21)
+            client.delete("s", ["p5"])
+    finally:
+        server.stop()
+    assert entry(root, "s")["dead_labels"] == [5]
+    again = ServerProcess(root)
+    try:
+        with Client(again.address) as client:
+            assert client.get_space("s").index_info.read_from_cache
+            assert client.search("s", data[6], k=1).ids == ["p6"]
+    finally:
+        again.stop()
+
+
 def test_a_killed_server_s_log_is_replayed_onto_the_stored_index_and_stored_again(
     start_server: Start, tmp_path: Path
 ) -> None:

@@ -57,7 +57,6 @@ from semspace.server.journal import (
     Journal,
     empty_manifest,
     log_segments,
-    write_snapshot,
 )
 from semspace.server.models import load_model
 from semspace.server.settings import ServerSettings
@@ -189,11 +188,11 @@ class SpaceRegistry:
             stored = None
             space, digest = self._space_of(artifact, None)
         folded = manifest.kind == USER_KIND and self._replay_log(space, directory)
-        # A folded log made a new snapshot of the live points in label order; without one, the
-        # rows loaded are the index's live labels unless a repeated id killed one.
         held_dead = len(stored.dead_labels) if stored is not None else 0
-        live_on_disk = folded or space.index.tombstones == held_dead
-        space.note_snapshot_on_disk(space.index.live.labels() if live_on_disk else None)
+        if not folded:
+            # The rows loaded are the index's live labels unless a repeated id killed one.
+            live = space.index.tombstones == held_dead
+            space.note_snapshot_on_disk(space.index.live.labels() if live else None)
 
         def built_over(count: int) -> RowsIdentity:
             if digest is not None and not folded:  # the rows loaded, as hashed then
@@ -262,7 +261,7 @@ class SpaceRegistry:
         if not replayed and len(segments) <= 1:
             return False
         # Fold the log into a fresh snapshot so that start-up time stays bounded.
-        write_snapshot(self.root, space.snapshot_points(), durable=self.settings.fsync_writes)
+        space.write_snapshot_now(self.root, durable=self.settings.fsync_writes)
         log.info("space %s: replayed %d logged writes into a new snapshot", space.name, replayed)
         return True
 
@@ -330,10 +329,7 @@ class SpaceRegistry:
             # Also when the snapshot's labels are not known in this numbering (a rebuild since).
             logged = any(path.exists() and path.stat().st_size for path in log_segments(directory))
             if logged or space.snapshot_on_disk() is None:
-                with space.lock.read():
-                    points = space.snapshot_points()
-                write_snapshot(self.root, points, durable=self.settings.fsync_writes)
-                space.note_snapshot_on_disk(points.rows)
+                space.write_snapshot_now(self.root, durable=self.settings.fsync_writes)
         except (ArtifactError, OSError) as error:
             log.warning("space %s: no snapshot at stop (%s); its log stays", space.name, error)
             return
@@ -395,9 +391,7 @@ class SpaceRegistry:
                 raise AlreadyExists(f"space: '{name}' already exists")
             manifest = empty_manifest(name, dim, metric, description, index)
             space = Space(manifest, build_index(index, dim, metric), **self._tuning)
-            directory = write_snapshot(
-                self.root, space.snapshot_points(), durable=self.settings.fsync_writes
-            )
+            directory = space.write_snapshot_now(self.root, durable=self.settings.fsync_writes)
             space.journal = self._journal(directory)
             space.version = 1
             self._versions[name] = {1: space}

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import NoReturn
 
 import numpy as np
@@ -33,7 +34,7 @@ from semspace.server.id_map import IdMap
 from semspace.server.index import StoredIndexMismatch, VectorIndex, write_threads
 from semspace.server.index_cache import RowsDigest
 from semspace.server.indexes import build_index, measure_recall
-from semspace.server.journal import USER_KIND, Journal, SnapshotCopy
+from semspace.server.journal import USER_KIND, Journal, SnapshotCopy, write_snapshot
 from semspace.server.models import SpaceModel
 from semspace.server.points_copy import IndexRows, PointsCopy
 from semspace.server.rebuild import NewLayout, OldLayout
@@ -365,9 +366,19 @@ class SpaceStore:
             self._builds += 1
             self.index_restored = False
 
+    def write_snapshot_now(self, artifacts_dir: Path, *, durable: bool) -> Path:
+        """A snapshot of the points as they are, put in place at once, for a caller no write
+        can overlap (creating the space, folding its log at load, stopping); its directory."""
+        with self.lock.read():
+            points = self.snapshot_points()
+        directory = write_snapshot(artifacts_dir, points, durable=durable)
+        self._on_disk = (self._builds, PackedLabels.of(points.rows))
+        self._snapshots_written += 1
+        return directory
+
     def note_snapshot_on_disk(self, labels: np.ndarray | None) -> None:
-        """The registry's word on the snapshot on disk after a load: its rows are these labels
-        (None: not the index's live rows)."""
+        """The registry's word on the artifact or snapshot a load read: its rows are these
+        labels (None: not the index's live rows)."""
         self._on_disk = None if labels is None else (self._builds, PackedLabels.of(labels))
 
     def snapshot_on_disk(self) -> np.ndarray | None:

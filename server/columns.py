@@ -90,9 +90,7 @@ class TextColumn:
     def place(self, texts: Sequence[str], rows: np.ndarray) -> None:
         """Appends the texts at `rows` (increasing, from `len(self)` on), "" at rows skipped."""
         if len(rows) and rows[-1] + 1 - self._rows != len(texts):
-            spread = np.full(int(rows[-1]) + 1 - self._rows, "", dtype=object)
-            spread[rows - self._rows] = texts
-            texts = spread.tolist()
+            texts = spread(np.array(texts, dtype=object), rows - self._rows, "").tolist()
         self.extend(texts)
 
     def pad(self, rows: int) -> None:
@@ -149,3 +147,13 @@ def _packed(texts: Sequence[str]) -> tuple[bytes, np.ndarray]:
     if len(data) != int(lengths.sum()):  # some text is not ASCII: count its bytes
         lengths = np.fromiter((len(text.encode()) for text in texts), np.int64, len(texts))
     return data, lengths
+
+
+def spread(values: np.ndarray, positions: np.ndarray, empty: object) -> np.ndarray:
+    """`values` at `positions` (increasing, from 0), `empty` at the positions skipped: the rows
+    of an index restored with dead rows among them."""
+    if not len(positions) or positions[-1] + 1 == len(values):
+        return values
+    spread_out = np.full(int(positions[-1]) + 1, empty, dtype=values.dtype)
+    spread_out[positions] = values
+    return spread_out

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from semspace.server.columns import GrowingArray, TextColumn
+from semspace.server.columns import GrowingArray, TextColumn, spread
 
 EMPTY = -1
 DELETED = -2
@@ -85,7 +85,7 @@ class IdMap:
         if len(rows) and rows[-1] >= MAX_ROWS:
             raise OverflowError(f"more than {MAX_ROWS:,} rows; rebuild the space to renumber")
         tags = tags_of(ids)
-        self._tags.extend(spread(tags, rows - len(self._ids)))
+        self._tags.extend(spread(tags, rows - len(self._ids), 0))
         self._ids.place(ids, rows)
         if (self._used + len(ids)) > MAX_LOAD * len(self._slots):
             self._resize(self._live + len(ids))
@@ -178,12 +178,3 @@ class IdMap:
         self._slots = np.full(capacity, EMPTY, dtype=np.int32)
         self._used = 0
         self._insert(live, self._tags.view()[live])
-
-
-def spread(tags: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """`tags` at `positions` (increasing, from 0), 0 at positions skipped."""
-    if not len(positions) or positions[-1] + 1 == len(tags):
-        return tags
-    spread_out = np.zeros(int(positions[-1]) + 1, dtype=tags.dtype)
-    spread_out[positions] = tags
-    return spread_out

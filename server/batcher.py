@@ -2,8 +2,12 @@
 
 The first caller of a batch leads it: it waits until as many callers have joined as there are
 calls in flight (so a lone caller never waits), the batch is full, or the window has passed;
-then it runs the batch once and hands every caller its own result. Items must be validated
-before they are submitted: an error in the batched call reaches every caller in the batch.
+then it runs the batch once and hands every caller its own result. At most `max_running` batches
+of one key run at once (one a core, since each index or model call keeps to one thread): while
+they all run, the next batch stays open and callers keep joining it, so batches grow with the
+load instead of splitting it into many small calls that each scan the whole index. Items must be
+validated before they are submitted: an error in the batched call reaches every caller in the
+batch.
 """
 
 from __future__ import annotations
@@ -34,15 +38,19 @@ class MicroBatcher(Generic[Item, Result]):
         *,
         window_seconds: float,
         max_batch: int,
+        max_running: int,
         on_batch: Callable[[Hashable, int], None] | None = None,
     ) -> None:
         self._run = run
         self._window = window_seconds
         self._max_batch = max_batch
+        self._max_running = max_running
         self._on_batch = on_batch
         self._open: dict[Hashable, _Batch[Item, Result]] = {}
+        self._running: dict[Hashable, int] = {}
         self._in_flight = 0
         self._lock = threading.Lock()
+        self._batch_ended = threading.Condition(self._lock)
         # Totals since start, for metrics and tests: batches run and the calls they answered.
         self.batches = 0
         self.calls = 0
@@ -75,11 +83,17 @@ class MicroBatcher(Generic[Item, Result]):
         if leader:
             batch.ready.wait(self._window)
             with self._lock:
+                while self._running.get(key, 0) >= self._max_running:
+                    self._batch_ended.wait()  # callers go on joining meanwhile
                 self._close(key, batch)
+                self._running[key] = self._running.get(key, 0) + 1
                 self.batches += 1
                 self.calls += len(batch.items)
                 self.largest_batch = max(self.largest_batch, len(batch.items))
-            self._execute(key, batch)
+            try:
+                self._execute(key, batch)
+            finally:
+                self._ended(key)
         else:
             batch.done.wait()
         if batch.error is not None:
@@ -92,6 +106,13 @@ class MicroBatcher(Generic[Item, Result]):
         if self._open.get(key) is batch:
             del self._open[key]
         batch.ready.set()
+
+    def _ended(self, key: Hashable) -> None:
+        with self._lock:
+            running = self._running.pop(key) - 1
+            if running:
+                self._running[key] = running
+            self._batch_ended.notify_all()
 
     def _execute(self, key: Hashable, batch: _Batch[Item, Result]) -> None:
         size = len(batch.items)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TypeVar
 
 import grpc
@@ -46,16 +47,19 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
         self.registry = registry
         self.limits = settings
         window = settings.batch_window_ms / 1000
+        running = settings.batch_max_running or len(os.sched_getaffinity(0))
         self.search_batcher: MicroBatcher[SearchJob, list[Neighbors]] = MicroBatcher(
             lambda key, jobs: key[0].run_searches(jobs),
             window_seconds=window,
             max_batch=settings.batch_max_calls,
+            max_running=running,
             on_batch=lambda key, size: observe_batch_size("Search", key[0].name, size),
         )
         self.embed_batcher: MicroBatcher[np.ndarray, np.ndarray] = MicroBatcher(
             embed_images_together,
             window_seconds=window,
             max_batch=settings.batch_max_calls,
+            max_running=running,
             on_batch=lambda space, size: observe_batch_size("Embed", space.name, size),
         )
 

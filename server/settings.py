@@ -51,6 +51,13 @@ class ServerSettings(BaseSettings):
         description="Longest wait for concurrent Search/Embed calls to share one batch; 0: off.",
     )
     batch_max_calls: int = Field(64, ge=1, le=4096, description="Calls in one batch at most.")
+    batch_max_running: int = Field(
+        0,
+        ge=0,
+        le=1024,
+        description="Batches of one space (and search knobs) running at once; while they all "
+        "run, further calls join the next batch. 0: one a usable core.",
+    )
     faiss_threads: int = Field(
         1,
         ge=1,

@@ -17,7 +17,7 @@ def doubled(key: Hashable, items: list[int]) -> list[tuple[Hashable, int, int]]:
 
 
 def test_concurrent_callers_share_batches_and_get_their_own_answers() -> None:
-    batcher = MicroBatcher(doubled, window_seconds=0.05, max_batch=64)
+    batcher = MicroBatcher(doubled, window_seconds=0.05, max_batch=64, max_running=2)
     results: dict[int, tuple[Hashable, int, int]] = {}
     start = threading.Barrier(32)
 
@@ -37,7 +37,7 @@ def test_concurrent_callers_share_batches_and_get_their_own_answers() -> None:
 
 
 def test_a_lone_caller_does_not_wait_for_the_window() -> None:
-    batcher = MicroBatcher(doubled, window_seconds=5.0, max_batch=64)
+    batcher = MicroBatcher(doubled, window_seconds=5.0, max_batch=64, max_running=2)
     started = time.monotonic()
     with batcher.in_flight():
         assert batcher.submit("k", 21)[1] == 42
@@ -46,7 +46,7 @@ def test_a_lone_caller_does_not_wait_for_the_window() -> None:
 
 
 def test_max_batch_bounds_a_batch() -> None:
-    batcher = MicroBatcher(doubled, window_seconds=0.2, max_batch=4)
+    batcher = MicroBatcher(doubled, window_seconds=0.2, max_batch=4, max_running=2)
     sizes: list[int] = []
     start = threading.Barrier(12)
 
@@ -67,7 +67,7 @@ def test_an_error_reaches_every_caller_of_the_batch() -> None:
     def broken(key: Hashable, items: list[int]) -> list[int]:
         raise RuntimeError(f"batch of {len(items)} failed")
 
-    batcher = MicroBatcher(broken, window_seconds=0.05, max_batch=8)
+    batcher = MicroBatcher(broken, window_seconds=0.05, max_batch=8, max_running=2)
     errors: list[str] = []
     start = threading.Barrier(4)
 
@@ -84,3 +84,57 @@ def test_an_error_reaches_every_caller_of_the_batch() -> None:
     for thread in threads:
         thread.join()
     assert len(errors) == 4 and all("failed" in e for e in errors)
+
+
+def test_calls_arriving_while_a_key_runs_its_batches_join_one_batch() -> None:
+    """With max_running 1, the first batch runs alone; five calls arriving one by one, each
+    after the window has passed, all wait for it in the next batch instead of running as five
+    batches of one."""
+    release = threading.Event()
+    sizes: list[int] = []
+
+    def held(key: Hashable, items: list[int]) -> list[int]:
+        sizes.append(len(items))
+        release.wait(10)
+        return items
+
+    batcher = MicroBatcher(held, window_seconds=0.01, max_batch=64, max_running=1)
+    answers: dict[int, int] = {}
+
+    def call(i: int) -> None:
+        with batcher.in_flight():
+            answers[i] = batcher.submit("k", i)
+
+    threads = [threading.Thread(target=call, args=(0,))]
+    threads[0].start()
+    while not sizes:  # the first batch is running
+        time.sleep(0.005)
+    for i in range(1, 6):
+        threads.append(threading.Thread(target=call, args=(i,)))
+        threads[-1].start()
+        time.sleep(0.05)  # five windows apart
+    release.set()
+    for thread in threads:
+        thread.join()
+    assert answers == {i: i for i in range(6)}
+    assert sizes == [1, 5]
+
+
+def test_a_key_running_its_batches_does_not_hold_up_another_key() -> None:
+    release = threading.Event()
+
+    def held(key: Hashable, items: list[int]) -> list[int]:
+        if key == "slow":
+            release.wait(10)
+        return items
+
+    batcher = MicroBatcher(held, window_seconds=0.01, max_batch=64, max_running=1)
+    slow = threading.Thread(target=lambda: batcher.submit("slow", 1))
+    slow.start()
+    time.sleep(0.05)
+    try:
+        with batcher.in_flight():
+            assert batcher.submit("fast", 2) == 2
+    finally:
+        release.set()
+        slow.join()

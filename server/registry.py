@@ -204,15 +204,10 @@ class SpaceRegistry:
             space.note_index_cached()
         if manifest.kind == USER_KIND:
             space.journal = self._journal(directory)
-            if self._cache_for(manifest) is not None:
-                space.refit_index_entry = partial(self._refit, manifest.name, key, directory)
+            cache = self._cache_for(manifest)
+            if cache is not None:
+                space.refit_index_entry = partial(cache.refit, manifest.name, key, directory)
         return space
-
-    def _refit(
-        self, name: str, key: str, directory: Path, labels: np.ndarray, file_sha256: str
-    ) -> None:
-        assert self._index_cache is not None
-        self._index_cache.refit(name, key, directory, labels, file_sha256)
 
     def _space_of(
         self, artifact: Artifact, stored: StoredIndex | None

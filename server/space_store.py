@@ -372,7 +372,7 @@ class SpaceStore:
         with self.lock.read():
             points = self.snapshot_points()
         directory = write_snapshot(artifacts_dir, points, durable=durable)
-        self._on_disk = (self._builds, PackedLabels.of(points.rows))
+        self.note_snapshot_on_disk(points.rows)
         self._snapshots_written += 1
         return directory
 

@@ -8,6 +8,10 @@ from typing import Any
 
 Row = dict[str, Any]
 
+# A label of up to three digits at font size 8, plus a little air.
+LABEL_GAP_POINTS = 10.0
+LABEL_WIDTH_POINTS = 20.0
+
 
 def _cell(value: Any, digits: int) -> str:
     if value is None or (isinstance(value, float) and value != value):
@@ -138,6 +142,23 @@ def write_json(path: Path, result: Row) -> None:
     path.write_text(json.dumps(result, indent=2, default=str) + "\n")
 
 
+def label_lifts(ax: Any, points: list[Row]) -> list[float]:
+    """How far (in points) to raise each point's label so that labels of one line that would
+    overlap sit LABEL_GAP_POINTS apart, in the order of their points' heights: points near
+    recall 1.0 crowd together, and labels placed by turns above and below can land crossed."""
+    to_points = 72 / ax.figure.dpi
+    spots = [ax.transData.transform((r["recall_at_10"], r["qps"])) * to_points for r in points]
+    lifts = [0.0] * len(points)
+    placed: list[tuple[float, float]] = []  # (x, label height) of labels already placed
+    for i in sorted(range(len(points)), key=lambda i: spots[i][1]):
+        x, height = spots[i]
+        below = [y for px, y in placed if abs(px - x) < LABEL_WIDTH_POINTS]
+        label = max([height, *(y + LABEL_GAP_POINTS for y in below)])
+        lifts[i] = label - height
+        placed.append((x, label))
+    return lifts
+
+
 def plot_sweep(path: Path, sweep: list[Row]) -> bool:
     """QPS against recall@10, one line per system, each point labelled with its efSearch."""
     if not sweep:
@@ -148,19 +169,27 @@ def plot_sweep(path: Path, sweep: list[Row]) -> bool:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for system in dict.fromkeys(r["system"] for r in sweep):
-        points = [r for r in sweep if r["system"] == system]
+    systems = {
+        system: [r for r in sweep if r["system"] == system]
+        for system in dict.fromkeys(r["system"] for r in sweep)
+    }
+    for system, points in systems.items():
         ax.plot([r["recall_at_10"] for r in points], [r["qps"] for r in points], "o-", label=system)
-        for number, r in enumerate(points):
-            # Above and below in turn: points near recall 1.0 crowd together.
+    ax.set_yscale("log")
+    ax.margins(x=0.1)  # room for the labels left of the lowest-recall points
+    fig.canvas.draw()  # fixes the axes' limits, which the label offsets are computed in
+    for points in systems.values():
+        for r, lift in zip(points, label_lifts(ax, points), strict=True):
             ax.annotate(
                 str(r["ef_search"]),
                 (r["recall_at_10"], r["qps"]),
                 fontsize=8,
                 textcoords="offset points",
-                xytext=(4, 4 if number % 2 == 0 else -11),
+                xytext=(-6, lift),
+                ha="right",
+                va="center",
+                arrowprops={"arrowstyle": "-", "lw": 0.5} if lift else None,
             )
-    ax.set_yscale("log")
     ax.set_xlabel("recall@10")
     ax.set_ylabel("queries / s (single-query calls, concurrency 1)")
     ax.set_title(f"HNSW efSearch sweep: {sweep[0]['dataset']}")

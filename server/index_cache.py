@@ -51,6 +51,20 @@ log = logging.getLogger(__name__)
 # The cache's directory under the artifacts directory by default: hidden, so that it is never
 # taken for a space (`discover`).
 DEFAULT_DIRECTORY = ".index-cache"
+
+
+def cache_root(artifacts_dir: Path, index_cache_dir: Path | None) -> Path:
+    """Where a server over `artifacts_dir` keeps its entries: `<artifacts>/.index-cache`, or,
+    in an `index_cache_dir` set by hand, a directory of its own named after the artifacts
+    directory, so that servers sharing that directory never replace or prune each other's
+    entries (a space keeps one entry, and a start prunes spaces it does not serve)."""
+    if index_cache_dir is None:
+        return artifacts_dir / DEFAULT_DIRECTORY
+    resolved = artifacts_dir.resolve()
+    digest = hashlib.sha256(str(resolved).encode()).hexdigest()[:12]
+    return index_cache_dir / f"{resolved.name}-{digest}"
+
+
 # Bump when what an index holds for the same rows changes: how vectors are prepared for a metric
 # (unit length for cosine, float16 rounding), or how labels are numbered.
 CACHE_FORMAT = 2

@@ -44,12 +44,12 @@ from semspace.server.errors import (
 )
 from semspace.server.index import StoredIndexMismatch
 from semspace.server.index_cache import (
-    DEFAULT_DIRECTORY,
     IndexCache,
     RowsDigest,
     RowsIdentity,
     StoredIndex,
     cache_key,
+    cache_root,
 )
 from semspace.server.indexes import build_index
 from semspace.server.journal import (
@@ -98,9 +98,7 @@ class SpaceRegistry:
         self.loaded = False
         self._index_cache = None
         if settings.index_cache:
-            self._index_cache = IndexCache(
-                settings.index_cache_dir or self.root / DEFAULT_DIRECTORY
-            )
+            self._index_cache = IndexCache(cache_root(self.root, settings.index_cache_dir))
 
     def load_all(self) -> None:
         """Loads every space directory; a broken one is logged and skipped, not fatal."""

@@ -27,7 +27,9 @@ class ServerSettings(BaseSettings):
         True, description="Keep built HNSW/IVF indexes on disk and read them at the next load."
     )
     index_cache_dir: Path | None = Field(
-        None, description="Where the index cache lives; default <artifacts_dir>/.index-cache."
+        None,
+        description="Where the index cache lives; default <artifacts_dir>/.index-cache. Servers"
+        " may share one set here: each keeps its entries in a directory of its own in it.",
     )
     fsync_writes: bool = Field(True, description="fsync the write-ahead log before acking.")
     wal_compact_bytes: int = Field(

@@ -29,9 +29,9 @@ from semspace.artifact import (
 from semspace.client import Client
 from semspace.index_config import IndexConfig, IndexKind
 from semspace.server import index_cache, space_store
-from semspace.server.app import SemspaceServer
+from semspace.server.app import SemspaceServer, create_server
 from semspace.server.index_cache import DEFAULT_DIRECTORY, IndexCache, RowsIdentity, cache_key
-from tests.conftest import wait_for_rebuild
+from tests.conftest import settings_for, wait_for_rebuild
 from tests.e2e.processes import ServerProcess
 from tests.e2e.test_index_types import INDEXES, SETUPS, clustered, exact_ids, recall
 from tests.e2e.test_observability import scrape
@@ -530,3 +530,24 @@ def test_entries_of_spaces_gone_from_disk_are_removed_at_start(
         pass
     assert not (root / DEFAULT_DIRECTORY / "vecs").exists()
     assert (foreign / "todo.txt").read_text() == "keep me"
+
+
+def test_servers_sharing_a_cache_directory_keep_their_own_entries(tmp_path: Path) -> None:
+    """Two artifacts directories hold a space of the same name, and a third none, all with one
+    `index_cache_dir`: neither replaces the other's entry, and the third prunes neither."""
+    shared = tmp_path / "shared-cache"
+    data = {"a": clustered(N, seed=21), "b": clustered(N, seed=22)}
+    for name, vectors in data.items():
+        write_artifact(tmp_path / name, vectors, IndexConfig(kind=IndexKind.HNSW))
+    for second_round in (False, True):
+        for name in ("a", "empty", "b"):
+            server = create_server(settings_for(tmp_path / name, index_cache_dir=shared))
+            try:
+                server.load()
+                if name in data:
+                    with Client(server.address) as client:
+                        assert client.get_space("vecs").index_info.read_from_cache == second_round
+                        assert client.search("vecs", data[name][5], k=1).ids == ["p5"]
+            finally:
+                server.stop(0)
+    assert sorted(d.name.split("-")[0] for d in shared.iterdir()) == ["a", "b"]

@@ -7,6 +7,8 @@
     {"$or": [{"label": "shirt"}, {"tags": "sale"}]}   at least one of these filters
     {"$not": {"label": "shirt"}}                none of this filter
 
+"$or" and "$not" nest at most MAX_NESTING (16) deep.
+
 Fields are payload keys or dotted paths into nested objects ("size.width").
 """
 
@@ -18,18 +20,25 @@ from typing import Any
 from semspace.v1 import semspace_pb2 as pb
 
 RANGE_BOUNDS = frozenset({"gt", "gte", "lt", "lte"})
+# Protobuf parsers (the server's too) refuse messages nested past 100 levels, and each "$or"
+# nests four (each "$not" two): past this, the filter is refused here with its reason.
+MAX_NESTING = 16
 
 
-def filter_to_pb(spec: Mapping[str, Any]) -> pb.Filter:
+def filter_to_pb(spec: Mapping[str, Any], nesting: int = 0) -> pb.Filter:
     if not isinstance(spec, Mapping):
         raise TypeError(f"a filter is a dict, got {type(spec).__name__}")
+    if nesting > MAX_NESTING:
+        raise ValueError(f'a filter nests "$or" and "$not" at most {MAX_NESTING} deep')
     message = pb.Filter()
     for key, value in spec.items():
         if key == "$or":
-            alternatives = [pb.Condition(filter=filter_to_pb(option)) for option in value]
+            alternatives = [
+                pb.Condition(filter=filter_to_pb(option, nesting + 1)) for option in value
+            ]
             message.must.append(pb.Condition(filter=pb.Filter(should=alternatives)))
         elif key == "$not":
-            message.must_not.append(pb.Condition(filter=filter_to_pb(value)))
+            message.must_not.append(pb.Condition(filter=filter_to_pb(value, nesting + 1)))
         else:
             message.must.append(_condition(key, value))
     return message

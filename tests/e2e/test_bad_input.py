@@ -50,6 +50,29 @@ TRUNCATED_FIELD = Raw(b"\x0a\x32abc")
 FIELD_ZERO = Raw(b"\x00\x01")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
+
+def length_delimited(field: int, payload: bytes) -> bytes:
+    def varint(n: int) -> bytes:
+        out = bytearray()
+        while n > 0x7F:
+            out.append(n & 0x7F | 0x80)
+            n >>= 7
+        return bytes(out) + bytes([n])
+
+    return varint(field << 3 | 2) + varint(len(payload)) + payload
+
+
+def deeply_nested_filter_search(depth: int) -> Raw:
+    """A Search on space "s" whose filter nests `depth` "not"s (Filter.must_not =
+    Condition{filter}), past any protobuf parser's depth limit, which no client here sends."""
+    nested = pb.Filter(must=[pb.Condition(field="tag", equals=pb.Value(text="x"))])
+    data = nested.SerializeToString()
+    for _ in range(depth):
+        data = length_delimited(3, length_delimited(5, data))
+    search = pb.SearchRequest(space="s", queries=[pb.Query(vector=f32(1, 0, 0))], k=1)
+    return Raw(search.SerializeToString() + length_delimited(8, data))
+
+
 # (rpc, request, status, words the message must contain[, deadline in seconds])
 CASES = [
     (
@@ -302,6 +325,7 @@ CASES = [
     ("GetSpace", FIELD_ZERO, Code.INVALID_ARGUMENT, ["GetSpace", "corrupt"]),
     ("GetSpace", pb.GetSpaceRequest(), Code.INVALID_ARGUMENT, ["space", "required"]),
     ("Embed", EMBED_BAD_UTF8, Code.INVALID_ARGUMENT, ["Embed", "UTF-8"]),
+    ("Search", deeply_nested_filter_search(1000), Code.INVALID_ARGUMENT, ["Search", "not a valid"]),
     (
         "Search",
         pb.SearchRequest(space="s", queries=[pb.Query(id="a")]),

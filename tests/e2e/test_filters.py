@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from semspace.client import AbortedError, Client, InvalidArgumentError
+from semspace.client.filters import MAX_NESTING
 from semspace.server.app import SemspaceServer
 from tests.conftest import wait_for_rebuild
 
@@ -158,6 +159,22 @@ def test_filter_mistakes_are_named(client: Client, points, where: dict, message:
         return
     with pytest.raises(InvalidArgumentError, match=message):
         client.search("s", vectors[0], where=where)
+
+
+def test_filters_nest_to_the_documented_depth_and_no_further(client: Client, points) -> None:
+    ids, vectors, payloads = points
+    client.create_space("s", DIM)
+    client.upsert("s", ids, vectors, payloads)
+    plain = client.search("s", vectors[0], k=20, where={"colour": "red"}).ids
+    # An "or" of one filter is that filter, nested one deeper; "or"s make the deepest messages.
+    where: dict = {"colour": "red"}
+    for _ in range(MAX_NESTING):
+        where = {"$or": [where]}
+    assert client.search("s", vectors[0], k=20, where=where).ids == plain
+    with pytest.raises(ValueError, match=f"at most {MAX_NESTING} deep"):
+        client.search("s", vectors[0], where={"$or": [where]})
+    with pytest.raises(ValueError, match=f"at most {MAX_NESTING} deep"):
+        client.search("s", vectors[0], where={"$not": {"$not": where}})
 
 
 def test_bad_cursor_is_named(client: Client) -> None:

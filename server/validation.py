@@ -11,6 +11,9 @@ from semspace.artifact import SPACE_NAME_PATTERN
 from semspace.server.errors import InvalidArgument, ResourceExhausted
 
 MAX_ID_BYTES = 256
+# Objects and arrays inside one another in a payload. Filters reach nested objects by dotted
+# paths, one segment a level; Python's JSON parser gives up (RecursionError) near 1,000.
+MAX_PAYLOAD_NESTING = 32
 DEFAULT_K = 10
 DEFAULT_PAGE = 100
 _SPACE_NAME = re.compile(SPACE_NAME_PATTERN)
@@ -95,6 +98,16 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def nesting(value: object) -> int:
+    """Levels of objects and arrays in a parsed JSON value (a number or text: 0), counted a
+    level at a time: no recursion, whatever the depth."""
+    depth, level = 0, [value]
+    while containers := [v for v in level if isinstance(v, dict | list)]:
+        depth += 1
+        level = [c for v in containers for c in (v.values() if isinstance(v, dict) else v)]
+    return depth
+
+
 def canonical_payloads(
     payloads: Sequence[str], count: int, field: str, max_bytes: int
 ) -> list[str]:
@@ -112,14 +125,25 @@ def canonical_payloads(
             continue
         if len(text.encode()) > max_bytes:
             raise InvalidArgument(f"{field}[{position}]: payload exceeds {max_bytes} bytes")
+        nested_too_deep = InvalidArgument(
+            f"{field}[{position}]: payload nests objects and arrays more than "
+            f"{MAX_PAYLOAD_NESTING} deep"
+        )
         try:
             value = json.loads(text, parse_constant=_reject_constant)
+        except RecursionError:
+            raise nested_too_deep from None
         except ValueError as error:
             raise InvalidArgument(f"{field}[{position}]: malformed JSON ({error})") from error
         if not isinstance(value, dict):
             raise InvalidArgument(
                 f"{field}[{position}]: payload must be a JSON object, got {type(value).__name__}"
             )
+        # Brackets counted in the text bound the depth from above (those inside strings too):
+        # most payloads need no walk.
+        brackets = text.count("{") + text.count("[")
+        if brackets > MAX_PAYLOAD_NESTING and nesting(value) > MAX_PAYLOAD_NESTING:
+            raise nested_too_deep
         canonical.append(json.dumps(value, separators=(",", ":"), ensure_ascii=False))
     return canonical
 

@@ -16,6 +16,7 @@ import pytest
 from semspace.artifact import Metric, Producer, writing_artifact
 from semspace.client import Client, ResourceExhaustedError
 from semspace.server.app import SemspaceServer, create_server
+from semspace.server.validation import MAX_PAYLOAD_NESTING
 from semspace.v1 import semspace_pb2 as pb
 from semspace.v1 import semspace_pb2_grpc as pb_grpc
 from tests.conftest import settings_for
@@ -49,6 +50,14 @@ TRUNCATED_FIELD = Raw(b"\x0a\x32abc")
 # A tag with field number 0, which no message may hold.
 FIELD_ZERO = Raw(b"\x00\x01")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def nested_payload(depth: int) -> str:
+    """A JSON object holding objects and arrays by turns, `depth` levels in all."""
+    text = "1"
+    for level in range(depth - 1, 0, -1):
+        text = f'{{"a":{text}}}' if level % 2 else f"[{text}]"
+    return f'{{"a":{text}}}'
 
 
 def length_delimited(field: int, payload: bytes) -> bytes:
@@ -168,6 +177,18 @@ CASES = [
         pb.UpsertRequest(space="s", ids=["x", "y"], vectors=GOOD, payloads_json=['{"a": NaN}', ""]),
         Code.INVALID_ARGUMENT,
         ["payloads_json[0]", "NaN"],
+    ),
+    *(
+        (
+            "Upsert",
+            pb.UpsertRequest(
+                space="s", ids=["x", "y"], vectors=GOOD, payloads_json=["", nested_payload(depth)]
+            ),
+            Code.INVALID_ARGUMENT,
+            ["payloads_json[1]", f"more than {MAX_PAYLOAD_NESTING} deep"],
+        )
+        # Just past the limit, and past where Python's JSON parser gives up.
+        for depth in (MAX_PAYLOAD_NESTING + 1, 5000)
     ),
     (
         "Upsert",

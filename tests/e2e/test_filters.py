@@ -11,6 +11,7 @@ import pytest
 from semspace.client import AbortedError, Client, InvalidArgumentError
 from semspace.client.filters import MAX_NESTING
 from semspace.server.app import SemspaceServer
+from semspace.server.validation import MAX_PAYLOAD_NESTING
 from tests.conftest import wait_for_rebuild
 
 DIM = 16
@@ -175,6 +176,19 @@ def test_filters_nest_to_the_documented_depth_and_no_further(client: Client, poi
         client.search("s", vectors[0], where={"$or": [where]})
     with pytest.raises(ValueError, match=f"at most {MAX_NESTING} deep"):
         client.search("s", vectors[0], where={"$not": {"$not": where}})
+
+
+def test_a_payload_nested_to_the_limit_is_kept_and_filtered_on(client: Client) -> None:
+    deepest: object = 7
+    for _ in range(MAX_PAYLOAD_NESTING):
+        deepest = {"a": deepest}
+    client.create_space("s", DIM)
+    vectors = np.eye(DIM, dtype=np.float32)[:2] + 0.1
+    client.upsert("s", ["deep", "flat"], vectors, [deepest, {"a": 7}])
+    path = ".".join(["a"] * MAX_PAYLOAD_NESTING)
+    found = client.search("s", vectors[1], k=2, where={path: 7}, with_payloads=True)
+    assert found.ids == ["deep"]
+    assert found.payloads == [deepest]
 
 
 def test_bad_cursor_is_named(client: Client) -> None:

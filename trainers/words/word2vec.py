@@ -304,11 +304,20 @@ class Word2VecTrainer:
 
     def train(self) -> tuple[Word2VecModel, TrainStats]:
         """Runs all epochs; `threads` workers update the shared tables Hogwild-style."""
-        cfg = self.config
         # One intra-op thread per worker: on busy shared cores OpenMP teams stall each other,
         # while independent Hogwild workers (Recht et al. 2011, as word2vec.c) keep going.
         torch.set_num_threads(1)
+        # Denormals are slow on x86 and worthless to SGD, so they are flushed to zero while
+        # training only: threads started later inherit the mode, and a server started in this
+        # process afterwards would store float16 vectors' subnormals as zeros.
         torch.set_flush_denormal(True)
+        try:
+            return self._train()
+        finally:
+            torch.set_flush_denormal(False)
+
+    def _train(self) -> tuple[Word2VecModel, TrainStats]:
+        cfg = self.config
         generator = torch.Generator().manual_seed(cfg.seed)
         # word2vec.c initialisation: inputs uniform in ±0.5/dim, outputs zero.
         inputs = ((torch.rand(self.bags.rows, cfg.dim, generator=generator) - 0.5) / cfg.dim).to(

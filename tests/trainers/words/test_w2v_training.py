@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -82,6 +83,24 @@ def test_training_is_reproducible_for_one_thread(planted_corpus: Path) -> None:
     third, _ = train(planted_corpus, epochs=1, seed=8)
     np.testing.assert_array_equal(first, second)
     assert not np.array_equal(first, third)
+
+
+def test_training_leaves_denormals_unflushed(planted_corpus: Path) -> None:
+    """Training flushes denormals for speed; threads started after it (a server's, in this
+    process) would inherit the mode and store float16 subnormals as zeros."""
+    tiny = np.array([1e-40], dtype=np.float32)
+
+    def bits_of_tiny_times_one() -> int:
+        # Bits, not floats: with denormals flushed, 1e-40 == 0.0 holds too.
+        return int((tiny * np.float32(1.0)).view(np.uint32)[0])
+
+    train(planted_corpus, epochs=1)
+    assert bits_of_tiny_times_one() == int(tiny.view(np.uint32)[0])
+    later: list[int] = []
+    thread = threading.Thread(target=lambda: later.append(bits_of_tiny_times_one()))
+    thread.start()
+    thread.join()
+    assert later == [int(tiny.view(np.uint32)[0])]
 
 
 def test_a_failing_worker_process_fails_training_with_its_traceback(planted_corpus: Path) -> None:

@@ -8,6 +8,9 @@ from __future__ import annotations
 import numpy as np
 
 WIRE_DTYPE = np.dtype("<f4")
+# A quarter of float32's largest value: with |q|^2 and |x|^2 at most this, |q - x|^2 and q.x
+# stay finite (a length of about 9.2e18).
+MAX_SQUARED_LENGTH = float(np.finfo(np.float32).max) / 4
 
 
 class VectorError(ValueError):
@@ -71,11 +74,33 @@ def check_storable(matrix: np.ndarray, stored_as: np.dtype, field: str) -> None:
         )
 
 
+def squared_lengths(matrix: np.ndarray) -> np.ndarray:
+    """Each row's squared length, summed in float64: in float32, squares of components past
+    about 1.8e19 overflow to Inf and those under about 1e-23 vanish."""
+    return np.einsum("ij,ij->i", matrix, matrix, dtype=np.float64)
+
+
+def check_length(matrix: np.ndarray, field: str) -> None:
+    """Rejects rows too long for float32 distances (L2 and inner-product spaces), naming the
+    first: FAISS computes |q|^2 + |x|^2 - 2 q.x in float32, which overflows into Inf, and then
+    ranks nothing, past MAX_SQUARED_LENGTH."""
+    squared = squared_lengths(matrix)
+    too_long = squared > MAX_SQUARED_LENGTH
+    if too_long.any():
+        row = int(np.flatnonzero(too_long)[0])
+        raise VectorError(
+            f"{field}[{row}]",
+            f"has squared length {squared[row]:.3g}, over {MAX_SQUARED_LENGTH:.3g}, past which "
+            "float32 distances overflow; scale the vectors down",
+        )
+
+
 def unit_rows(matrix: np.ndarray, field: str) -> np.ndarray:
-    """Rows scaled to unit length; a zero row has no direction and is rejected."""
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    """Rows scaled to unit length, whatever their finite length; a zero row has no direction
+    and is rejected."""
+    norms = np.sqrt(squared_lengths(matrix))[:, None]
     zero = norms[:, 0] == 0.0
     if zero.any():
         row = int(np.flatnonzero(zero)[0])
         raise VectorError(f"{field}[{row}]", "is the zero vector, which has no cosine direction")
-    return (matrix / norms).astype(np.float32, copy=False)
+    return (matrix / norms).astype(np.float32)

@@ -21,20 +21,26 @@ def weighted_sum(weights: np.ndarray, vectors: np.ndarray) -> np.ndarray:
     return (weights[:, None] * vectors).sum(axis=0, dtype=np.float64).astype(np.float32)
 
 
-def cosmul_scores(points: np.ndarray, weights: np.ndarray, terms: np.ndarray) -> np.ndarray:
-    """3CosMul objective of every point: prod_{w>0} s^w / (prod_{w<0} s^|w| + eps).
+def cosmul_log_scores(points: np.ndarray, weights: np.ndarray, terms: np.ndarray) -> np.ndarray:
+    """log of the 3CosMul objective of every point: prod_{w>0} s^w / (prod_{w<0} s^|w| + eps).
 
-    s = (1 + cos) / 2 maps cosines into [0, 1] so that the product is a sensible "and".
+    s = (1 + cos) / 2 maps cosines into [0, 1] so that the product is a sensible "and". In logs
+    and float64, so that no weight, however large, overflows or underflows the ranking; exp()
+    gives the objective back (0 where it underflows).
     """
     point_norms = np.linalg.norm(points, axis=1)
     point_norms[point_norms == 0] = np.inf  # a zero point is orthogonal to everything
     unit_terms = terms / np.linalg.norm(terms, axis=1, keepdims=True)
     cosines = (points @ unit_terms.T) / point_norms[:, None]
-    shifted = (1.0 + cosines) / 2.0
+    shifted = np.clip((1.0 + cosines.astype(np.float64)) / 2.0, 0.0, 1.0)
+    with np.errstate(divide="ignore"):  # log 0 = -inf: a point exactly opposite a term
+        logs = np.log(shifted)
     positive = weights > 0
-    numerator = np.prod(shifted[:, positive] ** weights[positive], axis=1)
-    denominator = np.prod(shifted[:, ~positive] ** -weights[~positive], axis=1)
-    return numerator / (denominator + COSMUL_EPSILON)
+    weights = weights.astype(np.float64)
+    # Every log is <= 0 and every factor > 0 here: sums of -inf and finite terms, never NaN.
+    numerator = logs[:, positive] @ weights[positive]
+    denominator = logs[:, ~positive] @ -weights[~positive]
+    return numerator - np.logaddexp(denominator, np.log(COSMUL_EPSILON))
 
 
 def top_k(scores: np.ndarray, k: int, allowed: np.ndarray) -> np.ndarray:

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from semspace.artifact import Metric
-from semspace.server.arithmetic import Method, cosmul_scores, top_k, weighted_sum
+from semspace.server.arithmetic import Method, cosmul_log_scores, top_k, weighted_sum
 from semspace.server.errors import InvalidArgument
 from semspace.server.filters import Condition
 from semspace.server.index import NO_KNOBS, SearchKnobs, exact_search, float32_blocks
 from semspace.server.scroll_cursor import ScrollCursor
 from semspace.server.space_store import SpaceStore
 from semspace.server.space_types import NO_SKIP, Neighbors, Page, Pixels, Skip, Target, Text
+from semspace.vectors import VectorError
 
 # Extra neighbours fetched per query to make up for the points it skips. Fetching past 50,000
 # skipped ids cost 256 HNSW queries 9 s and 1.6 GB (measured); past this bound the skips go to
@@ -253,11 +254,13 @@ class Space(SpaceStore):
             terms, input_rows = self._resolve(targets, "terms")
             excluded = (*exclude_ids, *(() if include_inputs else input_rows))
             skips = self._resolve_skips(excluded, [None], input_rows)
-            query = weighted_sum(w, terms)
             if method is Method.COS_MUL:
+                try:
+                    query = self._cosadd_query(w, terms)
+                except VectorError:  # terms that cancel: 3CosMul needs no sum
+                    query = np.zeros(self.manifest.dim, dtype=np.float32)
                 return self._cosmul(w, terms, skips[0], k, with_vectors, with_payloads), query
-            if self.manifest.metric is Metric.COSINE:
-                query = self._prepare(query, "terms (weighted sum)")[0]
+            query = self._cosadd_query(w, terms)
             job = SearchJob(
                 query[None, :],
                 excluded,
@@ -271,6 +274,13 @@ class Space(SpaceStore):
             )
             return self._run_searches([job])[0][0], query
 
+    def _cosadd_query(self, weights: np.ndarray, terms: np.ndarray) -> np.ndarray:
+        """The weighted sum, checked and prepared as any query. In cosine spaces only its
+        direction counts, so weights scaled to at most 1 keep it finite however large they are."""
+        if self.manifest.metric is Metric.COSINE:
+            weights = weights / np.abs(weights).max()
+        return self._prepare(weighted_sum(weights, terms), "terms (weighted sum)")[0]
+
     def _cosmul(
         self,
         weights: np.ndarray,
@@ -282,12 +292,13 @@ class Space(SpaceStore):
     ) -> Neighbors:
         labels, points = self.index.exhaustive()
         # A block at a time: float16 storage is never widened whole.
-        scores = np.concatenate(
-            [cosmul_scores(block, weights, terms) for block in float32_blocks(points)]
+        log_scores = np.concatenate(
+            [cosmul_log_scores(block, weights, terms) for block in float32_blocks(points)]
         )
         allowed = ~np.isin(labels, skip.shared_rows)
-        best = top_k(scores, k, allowed)
-        return self._neighbors(scores[best], labels[best], NO_SKIP, k, with_vectors, with_payloads)
+        best = top_k(log_scores, k, allowed)
+        scores = np.exp(log_scores[best]).astype(np.float32)
+        return self._neighbors(scores, labels[best], NO_SKIP, k, with_vectors, with_payloads)
 
     def embed(self, texts: Sequence[str], images: np.ndarray) -> tuple[np.ndarray, list[bool]]:
         """Vectors of texts then images as the space stores them (unit length in cosine spaces),

@@ -41,7 +41,14 @@ from semspace.server.rebuild import NewLayout, OldLayout
 from semspace.server.rwlock import ReadWriteLock
 from semspace.server.scroll_cursor import RowHistory
 from semspace.server.wal import WalRecord
-from semspace.vectors import VectorError, as_matrix, check_finite, check_storable, unit_rows
+from semspace.vectors import (
+    VectorError,
+    as_matrix,
+    check_finite,
+    check_length,
+    check_storable,
+    unit_rows,
+)
 
 log = logging.getLogger(__name__)
 
@@ -537,9 +544,13 @@ class SpaceStore:
             self._recall = (self._builds, count, figure)
 
     def _prepare(self, vectors: np.ndarray, field: str) -> np.ndarray:
-        """Checks dimension and finiteness; unit length for cosine spaces."""
+        """Checks dimension and finiteness; unit length for cosine spaces, a length that float32
+        distances hold for the others."""
         matrix = self._checked(vectors, field)
-        return unit_rows(matrix, field) if self.manifest.metric is Metric.COSINE else matrix
+        if self.manifest.metric is Metric.COSINE:
+            return unit_rows(matrix, field)
+        check_length(matrix, field)
+        return matrix
 
     def _checked(self, vectors: np.ndarray, field: str) -> np.ndarray:
         """A float32 matrix of the space's dimension with finite components."""

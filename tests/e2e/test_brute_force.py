@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from semspace.client import Client
+from semspace.client import Client, InvalidArgumentError
 from semspace.server import index as index_module
 
 
@@ -110,3 +110,67 @@ def test_3cosmul_over_float16_storage_scans_blocks_like_one_pass(
     objective = levy_goldberg_p10_p11_minus_p12(held)
     assert result.neighbors.ids == [ids[r] for r in np.argsort(-objective)[:5]]
     np.testing.assert_allclose(result.neighbors.scores, np.sort(objective)[::-1][:5], rtol=1e-4)
+
+
+def test_cosine_answers_do_not_depend_on_how_long_the_vectors_are(client: Client) -> None:
+    """Lengths whose squares overflow or vanish in float32 (1e25, 1e-25) still give the
+    direction: nothing is stored as zeros, refused as zero, or ranked from an Inf norm."""
+    rng = np.random.default_rng(11)
+    points = rng.normal(size=(200, 8)).astype(np.float32)
+    queries = rng.normal(size=(6, 8)).astype(np.float32)
+    scales = np.array([1e25, 1e-25, 1.0], dtype=np.float32)
+    ids = [f"p{i}" for i in range(len(points))]
+    client.create_space("long", 8, "cosine")
+    client.upsert("long", ids, points * scales[np.arange(len(points)) % 3, None])
+
+    unit = points / np.linalg.norm(points, axis=1, keepdims=True)
+    np.testing.assert_allclose(client.get("long", ids).vectors, unit, rtol=1e-6, atol=1e-7)
+    expected, _ = brute_force(points.astype(np.float64), queries.astype(np.float64), "cosine", 5)
+    for query, rows in zip(queries, expected, strict=True):
+        for scale in scales:
+            assert client.search("long", query * scale, k=5).ids == [ids[r] for r in rows]
+
+
+@pytest.mark.parametrize("metric", ["l2", "ip"])
+def test_vectors_too_long_for_float32_distances_are_refused(client: Client, metric: str) -> None:
+    client.create_space("far", 4, metric)
+    client.upsert("far", ["a", "b"], np.eye(4, dtype=np.float32)[:2])
+    long = np.full(4, 1e19, dtype=np.float32)  # squared length 4e38: float32 tops out at 3.4e38
+    admissible = np.full(4, 1e18, dtype=np.float32)
+    with pytest.raises(InvalidArgumentError, match=r"vectors\[1\]: has squared length"):
+        client.upsert("far", ["c", "d"], np.stack([admissible, long]))
+    with pytest.raises(
+        InvalidArgumentError, match=r"queries\[0\]\.vector\[0\]: has squared length"
+    ):
+        client.search("far", long)
+    with pytest.raises(InvalidArgumentError, match=r"terms \(weighted sum\)\[0\]: has squared"):
+        client.arithmetic("far", terms=[(1e19, "a"), (1e19, "b")])
+    assert client.get_space("far").count == 2
+    client.upsert("far", ["c"], admissible[None])
+    assert client.search("far", admissible, k=3).ids[0] == "c"
+
+
+def test_arithmetic_takes_weights_of_any_size(client: Client) -> None:
+    rng = np.random.default_rng(12)
+    points = rng.normal(size=(200, 6)).astype(np.float32)
+    ids = [f"p{i}" for i in range(len(points))]
+    client.create_space("w", 6, "cosine")
+    client.upsert("w", ids, points)
+
+    # 3CosAdd in a cosine space: only the direction of the sum counts.
+    plain = client.arithmetic("w", positive=["p10", "p11"], negative=["p12"], k=5)
+    huge = client.arithmetic("w", terms=[(1e30, "p10"), (1e30, "p11"), (-1e30, "p12")], k=5)
+    assert huge.neighbors.ids == plain.neighbors.ids
+    np.testing.assert_allclose(huge.query, plain.query, rtol=1e-5, atol=1e-6)
+
+    # 3CosMul with exponents of 1e30: the negative term's s^1e30 vanishes beside epsilon, so the
+    # ranking is the positive terms' product alone; every score is a number.
+    result = client.arithmetic(
+        "w", terms=[(1e30, "p10"), (1e30, "p11"), (-1e30, "p12")], k=5, method="3cosmul"
+    )
+    unit = points / np.linalg.norm(points, axis=1, keepdims=True)
+    s = (1 + unit @ unit[[10, 11]].T) / 2
+    product = s[:, 0] * s[:, 1]
+    product[[10, 11, 12]] = -np.inf
+    assert result.neighbors.ids == [ids[r] for r in np.argsort(-product)[:5]]
+    assert np.isfinite(result.neighbors.scores).all()

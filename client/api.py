@@ -45,6 +45,10 @@ class SpaceApi:
     api_key: sent as `authorization: Bearer KEY` (default: env SEMSPACE_API_KEY).
     tls / ca_file: connect with TLS, trusting the system roots or this PEM CA;
     cert_file + key_file: the client certificate for servers that require mTLS.
+
+    Where a method takes several ids, texts, images, queries or spaces, one str (or bytes) is one
+    of them, never a run of characters: delete(space, "p12") deletes "p12" alone. One point's
+    upsert may pass its payload as one dict.
     """
 
     _aio = False
@@ -124,7 +128,7 @@ class SpaceApi:
         space: str,
         ids: Sequence[str],
         vectors: Any,
-        payloads: Sequence[Payload] | None = None,
+        payloads: Sequence[Payload] | Payload = None,
         *,
         timeout: float | None = None,
     ) -> UpsertResult:

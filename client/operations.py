@@ -4,7 +4,7 @@ the two never drift apart; only the transport differs."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
@@ -41,6 +41,12 @@ Payload = dict[str, Any] | None
 METRICS = {"cosine": pb.METRIC_COSINE, "l2": pb.METRIC_L2, "ip": pb.METRIC_INNER_PRODUCT}
 METRIC_NAMES = {value: key for key, value in METRICS.items()}
 METHODS = {"3cosadd": pb.ARITHMETIC_METHOD_COS_ADD, "3cosmul": pb.ARITHMETIC_METHOD_COS_MUL}
+
+
+def _items(values: Any) -> list[Any]:
+    """`values` as a list; one str or bytes is one item, never a run of characters or bytes
+    (delete(space, "p12") would otherwise delete points "p", "1" and "2")."""
+    return [values] if isinstance(values, str | bytes) else list(values)
 
 
 def _vector_bytes(target: Sequence[float] | np.ndarray) -> bytes:
@@ -162,22 +168,24 @@ def drop_space(space: str) -> Operation[None]:
 
 
 def upsert(
-    space: str, ids: Sequence[str], vectors: Any, payloads: Sequence[Payload] | None
+    space: str, ids: Sequence[str], vectors: Any, payloads: Sequence[Payload] | Payload
 ) -> Operation[UpsertResult]:
     dim, data = pack(as_matrix(vectors))
-    request = pb.UpsertRequest(space=space, ids=list(ids), vectors=pb.Vectors(dim=dim, data=data))
+    request = pb.UpsertRequest(space=space, ids=_items(ids), vectors=pb.Vectors(dim=dim, data=data))
     if payloads is not None:
+        if isinstance(payloads, Mapping):  # the one payload of one point
+            payloads = [payloads]
         request.payloads_json.extend("" if p is None else json.dumps(p) for p in payloads)
     return "Upsert", request, lambda r: UpsertResult(r.inserted, r.updated, r.count)
 
 
 def delete(space: str, ids: Sequence[str]) -> Operation[DeleteResult]:
-    request = pb.DeleteRequest(space=space, ids=list(ids))
+    request = pb.DeleteRequest(space=space, ids=_items(ids))
     return "Delete", request, lambda r: DeleteResult(r.deleted, list(r.missing_ids), r.count)
 
 
 def get(space: str, ids: Sequence[str], with_payloads: bool) -> Operation[Points]:
-    request = pb.GetRequest(space=space, ids=list(ids), with_payloads=with_payloads)
+    request = pb.GetRequest(space=space, ids=_items(ids), with_payloads=with_payloads)
     return (
         "Get",
         request,
@@ -205,9 +213,9 @@ def search_batch(
 ) -> Operation[list[Neighbors]]:
     request = pb.SearchRequest(
         space=space,
-        queries=[_query(q) for q in queries],
+        queries=[_query(q) for q in _items(queries)],
         k=k,
-        exclude_ids=list(exclude_ids),
+        exclude_ids=_items(exclude_ids),
         with_vectors=with_vectors,
         with_payloads=with_payloads,
         include_query_ids=include_query_ids,
@@ -239,7 +247,7 @@ def arithmetic(
         method=METHODS[method],
         k=k,
         include_inputs=include_inputs,
-        exclude_ids=list(exclude_ids),
+        exclude_ids=_items(exclude_ids),
         with_vectors=with_vectors,
         with_payloads=with_payloads,
     )
@@ -257,7 +265,7 @@ def embed(
     space: str, texts: Sequence[str], images: Sequence[bytes], pixels: Any
 ) -> Operation[Embeddings]:
     request = pb.EmbedRequest(
-        space=space, texts=list(texts), images=list(images), pixels=_pixels(pixels)
+        space=space, texts=_items(texts), images=_items(images), pixels=_pixels(pixels)
     )
     return "Embed", request, lambda r: Embeddings(_matrix(r.vectors), list(r.composed))
 
@@ -265,7 +273,7 @@ def embed(
 def tokenize(
     space: str, texts: Sequence[str], add_sos: bool, add_eos: bool
 ) -> Operation[list[Tokens]]:
-    request = pb.TokenizeRequest(space=space, texts=list(texts), add_sos=add_sos, add_eos=add_eos)
+    request = pb.TokenizeRequest(space=space, texts=_items(texts), add_sos=add_sos, add_eos=add_eos)
     return "Tokenize", request, lambda r: [Tokens(list(t.pieces), list(t.ids)) for t in r.tokens]
 
 
@@ -275,6 +283,7 @@ def similarity(space: str, a: Sequence[Target], b: Sequence[Target]) -> Operatio
 
 
 def doesnt_match(space: str, items: Sequence[Target]) -> Operation[OddOneOut]:
+    items = _items(items)
     request = pb.DoesntMatchRequest(space=space, items=[_query(x) for x in items])
     return (
         "DoesntMatch",
@@ -290,7 +299,7 @@ def decode(space: str, latents: Any) -> Operation[Images]:
 
 
 def reconstruct(space: str, images: Sequence[bytes], pixels: Any) -> Operation[Images]:
-    request = pb.ReconstructRequest(space=space, images=list(images), pixels=_pixels(pixels))
+    request = pb.ReconstructRequest(space=space, images=_items(images), pixels=_pixels(pixels))
     return "Reconstruct", request, _images
 
 
@@ -354,7 +363,7 @@ def scroll(
 def reload(spaces: Sequence[str]) -> Operation[list[SpaceChange]]:
     return (
         "Reload",
-        pb.ReloadRequest(spaces=list(spaces)),
+        pb.ReloadRequest(spaces=_items(spaces)),
         lambda r: [SpaceChange(c.space, c.action, c.version, c.detail) for c in r.changes],
     )
 

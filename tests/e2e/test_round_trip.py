@@ -98,3 +98,20 @@ def test_an_id_named_twice_in_a_delete_is_deleted_once(client: Client) -> None:
     assert (answer.deleted, answer.missing_ids) == (1, ["zz"])
     assert client.get_space("twice").count == 1
     assert client.search("twice", [0, 0], k=5).ids == ["b"]
+
+
+def test_one_str_is_one_id_never_a_run_of_characters(client: Client) -> None:
+    """Ids that are also the characters of another id: a str taken as a sequence would act on
+    "p", "1" and "2" instead of "p12"."""
+    client.create_space("chars", 3)
+    ids = ["p", "1", "2", "p12"]
+    client.upsert("chars", ids, np.eye(4, 3, dtype=np.float32) + 0.1)
+    client.upsert("chars", "solo", [0.3, 0.2, 0.1], payloads={"one": True})
+
+    assert client.get("chars", "p12").ids == ["p12"]
+    assert client.get("chars", "solo", with_payloads=True).payloads == [{"one": True}]
+    assert sorted(client.search("chars", "p", k=5, exclude_ids="p12").ids) == ["1", "2", "solo"]
+    (answer,) = client.search_batch("chars", "p12", k=1)
+    assert answer.ids != ["p12"]
+    assert client.delete("chars", "p12").deleted == 1
+    assert sorted(client.scroll("chars").ids) == ["1", "2", "p", "solo"]

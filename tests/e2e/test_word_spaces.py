@@ -66,6 +66,13 @@ def test_a_known_word_embeds_to_its_stored_vector(client) -> None:
     np.testing.assert_allclose(embedded.vectors, client.get("words", ["w23"]).vectors, atol=1e-5)
 
 
+def test_one_text_is_one_text_never_a_run_of_characters(client) -> None:
+    assert client.embed("words", "w23").vectors.shape == (1, client.get_space("words").dim)
+    assert [t.pieces for t in client.tokenize("words", "w23")] == [
+        t.pieces for t in client.tokenize("words", ["w23"])
+    ]
+
+
 @pytest.mark.parametrize("text", ["Grzegorz Brzęczyszczkiewicz", "w99zz", "🙂🚀", "naïve café"])
 def test_any_string_gets_a_finite_unit_vector_flagged_as_composed(client, text) -> None:
     embedded = client.embed("words", [text])

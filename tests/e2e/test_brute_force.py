@@ -26,6 +26,17 @@ def brute_force(
     return top, np.take_along_axis(scores, top, axis=1)
 
 
+def filled_space(
+    client: Client, name: str, seed: int, metric: str = "cosine", n: int = 200, dim: int = 6
+) -> tuple[np.ndarray, list[str]]:
+    """Space `name` of n normal random points p0, p1, ...; their vectors and ids."""
+    points = np.random.default_rng(seed).normal(size=(n, dim)).astype(np.float32)
+    ids = [f"p{i}" for i in range(n)]
+    client.create_space(name, dim, metric)
+    client.upsert(name, ids, points)
+    return points, ids
+
+
 @pytest.mark.parametrize("metric", ["cosine", "l2", "ip"])
 def test_search_equals_numpy_brute_force(client: Client, metric: str) -> None:
     rng = np.random.default_rng(7)
@@ -48,11 +59,7 @@ def test_search_equals_numpy_brute_force(client: Client, metric: str) -> None:
 def test_arithmetic_3cosadd_equals_brute_force_on_the_combined_vector(
     client: Client, metric: str
 ) -> None:
-    rng = np.random.default_rng(3)
-    points = rng.normal(size=(300, 8)).astype(np.float32)
-    ids = [f"p{i}" for i in range(len(points))]
-    client.create_space("ar", 8, metric)
-    client.upsert("ar", ids, points)
+    points, ids = filled_space(client, "ar", seed=3, metric=metric, n=300, dim=8)
 
     result = client.arithmetic("ar", positive=["p1", "p2"], negative=["p3"], k=5)
     terms = points[[1, 2, 3]].astype(np.float64)
@@ -68,11 +75,7 @@ def test_arithmetic_3cosadd_equals_brute_force_on_the_combined_vector(
 
 
 def test_arithmetic_3cosmul_equals_the_levy_goldberg_formula(client: Client) -> None:
-    rng = np.random.default_rng(5)
-    points = rng.normal(size=(200, 6)).astype(np.float32)
-    ids = [f"p{i}" for i in range(len(points))]
-    client.create_space("cm", 6, "cosine")
-    client.upsert("cm", ids, points)
+    points, ids = filled_space(client, "cm", seed=5)
 
     result = client.arithmetic(
         "cm", positive=["p10", "p11"], negative=["p12"], k=5, method="3cosmul"
@@ -151,11 +154,7 @@ def test_vectors_too_long_for_float32_distances_are_refused(client: Client, metr
 
 
 def test_arithmetic_takes_weights_of_any_size(client: Client) -> None:
-    rng = np.random.default_rng(12)
-    points = rng.normal(size=(200, 6)).astype(np.float32)
-    ids = [f"p{i}" for i in range(len(points))]
-    client.create_space("w", 6, "cosine")
-    client.upsert("w", ids, points)
+    points, ids = filled_space(client, "w", seed=12)
 
     # 3CosAdd in a cosine space: only the direction of the sum counts.
     plain = client.arithmetic("w", positive=["p10", "p11"], negative=["p12"], k=5)

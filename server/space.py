@@ -257,7 +257,7 @@ class Space(SpaceStore):
             if method is Method.COS_MUL:
                 try:
                     query = self._cosadd_query(w, terms)
-                except VectorError:  # terms that cancel: 3CosMul needs no sum
+                except VectorError:  # terms that cancel, or too long a sum: 3CosMul needs none
                     query = np.zeros(self.manifest.dim, dtype=np.float32)
                 return self._cosmul(w, terms, skips[0], k, with_vectors, with_payloads), query
             query = self._cosadd_query(w, terms)

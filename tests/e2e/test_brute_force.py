@@ -173,3 +173,16 @@ def test_arithmetic_takes_weights_of_any_size(client: Client) -> None:
     product[[10, 11, 12]] = -np.inf
     assert result.neighbors.ids == [ids[r] for r in np.argsort(-product)[:5]]
     assert np.isfinite(result.neighbors.scores).all()
+
+
+def test_3cosmul_of_terms_that_cancel_answers_with_a_zero_query(client: Client) -> None:
+    """3CosAdd has no direction to search here (INVALID_ARGUMENT); 3CosMul needs none."""
+    points, _ = filled_space(client, "c", seed=13)
+    terms = [(1.0, "p10"), (-1.0, "p10"), (1.0, "p11")]
+    result = client.arithmetic("c", terms=terms[:2], k=3, method="3cosmul")
+    assert len(result.neighbors.ids) == 3 and "p10" not in result.neighbors.ids
+    assert not result.query.any()
+    with pytest.raises(InvalidArgumentError, match=r"terms \(weighted sum\)\[0\]: is the zero"):
+        client.arithmetic("c", terms=terms[:2], k=3)
+    assert result.query.shape == points[0].shape
+    assert client.arithmetic("c", terms=terms, k=3, method="3cosmul").query.any()

@@ -66,8 +66,9 @@ def cache_root(artifacts_dir: Path, index_cache_dir: Path | None) -> Path:
 
 
 # Bump when what an index holds for the same rows changes: how vectors are prepared for a metric
-# (unit length for cosine, float16 rounding), or how labels are numbered.
-CACHE_FORMAT = 2
+# (unit length for cosine, float16 rounding), or how labels are numbered. 3: cosine lengths are
+# summed in float64, which moves most unit vectors of a trained space by an ulp.
+CACHE_FORMAT = 3
 # The files of an entry, and of one being written.
 _ENTRY_FILE = re.compile(r"^([0-9a-f]{32}\.(faiss|json)|\.writing-.*\.(faiss|json))$")
 

@@ -36,7 +36,7 @@ from search.indexes import (
 )
 from search.measure import Budget, Measurement, SearchFn, run
 from search.milvus_system import MilvusLite
-from search.recorder import MIB, Recorder, environment
+from search.recorder import MIB, Recorder, environment, git_commit, semspace_path
 from search.semspace_system import (
     ClientPool,
     RunningServer,
@@ -369,6 +369,7 @@ def main() -> None:
     # A TERM (timeout, kill) unwinds like Ctrl-C, so the server subprocesses are stopped too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     load_before, began = os.getloadavg(), time.perf_counter()
+    commit_at_start = git_commit(semspace_path())
     budget = Budget(args.duration, args.max_seconds, args.warmup)
     with tempfile.TemporaryDirectory(prefix="search-bench-") as workdir:
         recorder = Recorder(args, budget, Path(workdir))
@@ -392,12 +393,15 @@ def main() -> None:
                 bench_dataset(recorder, dataset)
             finally:
                 # Whatever was measured is kept, even when a later row fails.
-                write_results(recorder, load_before, time.perf_counter() - began)
+                seconds = time.perf_counter() - began
+                write_results(recorder, load_before, seconds, commit_at_start)
             del dataset
             gc.collect()
 
 
-def write_results(recorder: Recorder, load_before: tuple[float, ...], seconds: float) -> None:
+def write_results(
+    recorder: Recorder, load_before: tuple[float, ...], seconds: float, commit_at_start: str
+) -> None:
     args = recorder.args
     suffix = f"-{args.tag}" if args.tag else ""
     result = {
@@ -405,7 +409,10 @@ def write_results(recorder: Recorder, load_before: tuple[float, ...], seconds: f
         "tag": args.tag or "full",
         "command": shlex.join([sys.executable, *sys.argv]),
         "config": {**vars(args), "artifacts_dir": str(args.artifacts_dir), "k": K},
-        "environment": {**environment(load_before, args.server_env), "seconds": round(seconds, 1)},
+        "environment": {
+            **environment(load_before, args.server_env, commit_at_start),
+            "seconds": round(seconds, 1),
+        },
         "rows": recorder.rows,
         "loads": recorder.loads,
         "sweep": recorder.sweep,

@@ -111,11 +111,22 @@ def versions() -> dict[str, str]:
     return found
 
 
-def environment(load_before: tuple[float, ...], server_env: dict[str, str]) -> dict[str, Any]:
-    """The machine, its load before and after, and exact versions of everything measured."""
+def semspace_path() -> Path:
+    """Where the client and the server subprocesses import semspace from (PYTHONPATH wins)."""
     import semspace
 
-    semspace_path = Path(semspace.__file__).resolve().parent
+    return Path(semspace.__file__).resolve().parent
+
+
+def environment(
+    load_before: tuple[float, ...], server_env: dict[str, str], commit_at_start: str
+) -> dict[str, Any]:
+    """The machine, its load before and after, and exact versions of everything measured. Each
+    server imports the code of the moment it starts, so a HEAD that moved during the run is
+    recorded as such."""
+    commit = git_commit(semspace_path())
+    if commit != commit_at_start:
+        commit = f"{commit_at_start} at the start, {commit} at the end"
     return {
         "cpus": os.cpu_count(),
         "cpus_usable": len(os.sched_getaffinity(0)),
@@ -125,9 +136,8 @@ def environment(load_before: tuple[float, ...], server_env: dict[str, str]) -> d
         "load_after": os.getloadavg(),
         "platform": platform.platform(),
         "versions": versions(),
-        "semspace_commit": git_commit(semspace_path),
-        # Where the client and the server subprocess import semspace from (PYTHONPATH wins).
-        "semspace_path": str(semspace_path),
+        "semspace_commit": commit,
+        "semspace_path": str(semspace_path()),
         "server_settings": server_settings(server_env),
         "server_extra_env": server_env,
     }

@@ -304,6 +304,8 @@ def reconstruct(space: str, images: Sequence[bytes], pixels: Any) -> Operation[I
 
 
 def sample(space: str, n: int | None, seed: int) -> Operation[Images]:
+    if not 0 <= seed < 2**64:  # the protocol's uint64
+        raise ValueError(f"seed: must be between 0 and 2**64 - 1, got {seed}")
     return "Sample", pb.SampleRequest(space=space, n=n, seed=seed), _images
 
 

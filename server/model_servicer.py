@@ -46,12 +46,12 @@ class ModelRpcs:
         rows = unpack(pixels.dim, pixels.data, "pixels")
         return np.concatenate([decoded, pixels_to_images(rows, "pixels")])
 
-    def _count(self, value: int | None, field: str) -> int:
+    def _count(self, value: int | None, field: str, least: int = 1) -> int:
         if value is None:
             return DEFAULT_IMAGES
-        if not 1 <= value <= self.limits.max_images:
+        if not least <= value <= self.limits.max_images:
             raise InvalidArgument(
-                f"{field}: must be between 1 and {self.limits.max_images}, got {value}"
+                f"{field}: must be between {least} and {self.limits.max_images}, got {value}"
             )
         return value
 
@@ -141,9 +141,8 @@ class ModelRpcs:
     @maps_errors
     def Interpolate(self, request: pb.InterpolateRequest, context: grpc.ServicerContext):
         space = self._space(request.space)
-        steps = self._count(request.steps if request.HasField("steps") else None, "steps")
-        if steps < 2:
-            raise InvalidArgument(f"steps: must be at least 2 (both ends), got {steps}")
+        # Both ends are steps: a walk takes at least two.
+        steps = self._count(request.steps if request.HasField("steps") else None, "steps", 2)
         if request.path not in PATHS:
             raise InvalidArgument(f"path: unknown value {request.path}; use LINEAR or SPHERICAL")
         dim = space.manifest.dim

@@ -536,7 +536,7 @@ CASES = [
         "Interpolate",
         pb.InterpolateRequest(space="s", start=pb.Query(id="a"), end=pb.Query(id="b"), steps=1),
         Code.INVALID_ARGUMENT,
-        ["steps", "at least 2"],
+        ["steps", "between 2 and"],
     ),
     (
         "Interpolate",

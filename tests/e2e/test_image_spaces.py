@@ -117,7 +117,7 @@ def test_a_cnn_space_cannot_decode_and_says_what_can(client) -> None:
         (lambda c: c.decode("vae", np.zeros((1, 3))), ["latents.dim"]),
         (lambda c: c.sample("vae", 0), ["n", "got 0"]),
         (lambda c: c.sample("vae", 10_000), ["n", "256"]),
-        (lambda c: c.interpolate("vae", "0", "1", steps=1), ["steps", "at least 2"]),
+        (lambda c: c.interpolate("vae", "0", "1", steps=1), ["steps", "between 2 and"]),
         (lambda c: c.search("vae", Image(b"\x89PNG broken")), ["queries[0].image"]),
     ],
 )
@@ -127,6 +127,13 @@ def test_bad_image_requests_are_rejected_with_the_field_named(client, call, word
     for word in words:
         assert word in str(raised.value)
     assert client.health() == "SERVING"
+
+
+def test_a_seed_outside_uint64_is_refused_by_the_client_naming_it(client) -> None:
+    for seed in (-1, 2**64):
+        with pytest.raises(ValueError, match=r"seed: must be between 0 and 2\*\*64 - 1"):
+            client.sample("vae", 2, seed=seed)
+    assert len(client.sample("vae", 2, seed=2**64 - 1).png) == 2
 
 
 def test_image_rpcs_stay_consistent_for_raw_grpc_callers(image_server) -> None:

@@ -49,6 +49,16 @@ def _items(values: Any) -> list[Any]:
     return [values] if isinstance(values, str | bytes) else list(values)
 
 
+def _strings(values: Any, field: str) -> list[str]:
+    """`values` as a list of str (one str is one item); any other item is named."""
+    items = _items(values)
+    for position, item in enumerate(items):
+        if not isinstance(item, str):
+            kind = type(item).__name__
+            raise TypeError(f"{field}[{position}]: must be a str, got {kind} {item!r:.40}")
+    return items
+
+
 def _vector_bytes(target: Sequence[float] | np.ndarray) -> bytes:
     return np.asarray(target, dtype="<f4").reshape(-1).tobytes()
 
@@ -171,7 +181,9 @@ def upsert(
     space: str, ids: Sequence[str], vectors: Any, payloads: Sequence[Payload] | Payload
 ) -> Operation[UpsertResult]:
     dim, data = pack(as_matrix(vectors))
-    request = pb.UpsertRequest(space=space, ids=_items(ids), vectors=pb.Vectors(dim=dim, data=data))
+    request = pb.UpsertRequest(
+        space=space, ids=_strings(ids, "ids"), vectors=pb.Vectors(dim=dim, data=data)
+    )
     if payloads is not None:
         if isinstance(payloads, Mapping):  # the one payload of one point
             payloads = [payloads]
@@ -180,12 +192,12 @@ def upsert(
 
 
 def delete(space: str, ids: Sequence[str]) -> Operation[DeleteResult]:
-    request = pb.DeleteRequest(space=space, ids=_items(ids))
+    request = pb.DeleteRequest(space=space, ids=_strings(ids, "ids"))
     return "Delete", request, lambda r: DeleteResult(r.deleted, list(r.missing_ids), r.count)
 
 
 def get(space: str, ids: Sequence[str], with_payloads: bool) -> Operation[Points]:
-    request = pb.GetRequest(space=space, ids=_items(ids), with_payloads=with_payloads)
+    request = pb.GetRequest(space=space, ids=_strings(ids, "ids"), with_payloads=with_payloads)
     return (
         "Get",
         request,
@@ -215,7 +227,7 @@ def search_batch(
         space=space,
         queries=[_query(q) for q in _items(queries)],
         k=k,
-        exclude_ids=_items(exclude_ids),
+        exclude_ids=_strings(exclude_ids, "exclude_ids"),
         with_vectors=with_vectors,
         with_payloads=with_payloads,
         include_query_ids=include_query_ids,
@@ -247,7 +259,7 @@ def arithmetic(
         method=METHODS[method],
         k=k,
         include_inputs=include_inputs,
-        exclude_ids=_items(exclude_ids),
+        exclude_ids=_strings(exclude_ids, "exclude_ids"),
         with_vectors=with_vectors,
         with_payloads=with_payloads,
     )
@@ -265,7 +277,7 @@ def embed(
     space: str, texts: Sequence[str], images: Sequence[bytes], pixels: Any
 ) -> Operation[Embeddings]:
     request = pb.EmbedRequest(
-        space=space, texts=_items(texts), images=_items(images), pixels=_pixels(pixels)
+        space=space, texts=_strings(texts, "texts"), images=_items(images), pixels=_pixels(pixels)
     )
     return "Embed", request, lambda r: Embeddings(_matrix(r.vectors), list(r.composed))
 
@@ -273,7 +285,9 @@ def embed(
 def tokenize(
     space: str, texts: Sequence[str], add_sos: bool, add_eos: bool
 ) -> Operation[list[Tokens]]:
-    request = pb.TokenizeRequest(space=space, texts=_items(texts), add_sos=add_sos, add_eos=add_eos)
+    request = pb.TokenizeRequest(
+        space=space, texts=_strings(texts, "texts"), add_sos=add_sos, add_eos=add_eos
+    )
     return "Tokenize", request, lambda r: [Tokens(list(t.pieces), list(t.ids)) for t in r.tokens]
 
 
@@ -365,7 +379,7 @@ def scroll(
 def reload(spaces: Sequence[str]) -> Operation[list[SpaceChange]]:
     return (
         "Reload",
-        pb.ReloadRequest(spaces=_items(spaces)),
+        pb.ReloadRequest(spaces=_strings(spaces, "spaces")),
         lambda r: [SpaceChange(c.space, c.action, c.version, c.detail) for c in r.changes],
     )
 

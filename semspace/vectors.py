@@ -23,7 +23,10 @@ class VectorError(ValueError):
 
 def as_matrix(vectors: object, field: str = "vectors") -> np.ndarray:
     """A 2-D float32 C-contiguous copy-if-needed of `vectors` (a 1-D vector becomes one row)."""
-    array = np.asarray(vectors, dtype=np.float32)
+    try:
+        array = np.asarray(vectors, dtype=np.float32)
+    except (TypeError, ValueError) as error:  # ragged rows, text, None...
+        raise VectorError(field, f"is not a matrix of numbers ({error})") from None
     if array.ndim == 1:
         array = array[None, :]
     if array.ndim != 2:

@@ -115,3 +115,16 @@ def test_one_str_is_one_id_never_a_run_of_characters(client: Client) -> None:
     assert answer.ids != ["p12"]
     assert client.delete("chars", "p12").deleted == 1
     assert sorted(client.scroll("chars").ids) == ["1", "2", "p", "solo"]
+
+
+def test_malformed_client_input_is_named_before_it_is_sent(client: Client) -> None:
+    client.create_space("typed", 3)
+    with pytest.raises(ValueError, match=r"^vectors: is not a matrix of numbers"):
+        client.upsert("typed", ["a", "b"], [[1.0, 2.0, 3.0], [1.0, 2.0]])
+    with pytest.raises(ValueError, match=r"^vectors: is not a matrix of numbers"):
+        client.upsert("typed", ["a"], [["x", "y", "z"]])
+    with pytest.raises(TypeError, match=r"^ids\[1\]: must be a str, got int 7"):
+        client.upsert("typed", ["a", 7], np.ones((2, 3)))
+    with pytest.raises(TypeError, match=r"^exclude_ids\[0\]: must be a str"):
+        client.search("typed", [1.0, 0.0, 0.0], exclude_ids=[None])
+    assert client.get_space("typed").count == 0

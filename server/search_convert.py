@@ -46,7 +46,7 @@ def knobs_from_pb(params: pb.SearchParams, space: Space, field: str = "params") 
     if ef_search is not None:
         if config.kind is not IndexKind.HNSW:
             raise InvalidArgument(
-                f"{field}.ef_search: space '{space.name}' has a {config.kind.value} index; "
+                f"{field}.ef_search: space '{space.name}' has index type {config.kind.value}; "
                 "ef_search applies to hnsw"
             )
         if not 1 <= ef_search <= MAX_EF_SEARCH:
@@ -56,7 +56,7 @@ def knobs_from_pb(params: pb.SearchParams, space: Space, field: str = "params") 
     if nprobe is not None:
         if config.kind not in IVF_KINDS:
             raise InvalidArgument(
-                f"{field}.nprobe: space '{space.name}' has a {config.kind.value} index; "
+                f"{field}.nprobe: space '{space.name}' has index type {config.kind.value}; "
                 "nprobe applies to ivf_flat and ivf_pq"
             )
         if not 1 <= nprobe <= config.nlist:

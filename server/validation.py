@@ -108,6 +108,12 @@ def nesting(value: object) -> int:
     return depth
 
 
+def _nested_too_deep(field: str) -> InvalidArgument:
+    return InvalidArgument(
+        f"{field}: payload nests objects and arrays more than {MAX_PAYLOAD_NESTING} deep"
+    )
+
+
 def canonical_payloads(
     payloads: Sequence[str], count: int, field: str, max_bytes: int
 ) -> list[str]:
@@ -125,14 +131,10 @@ def canonical_payloads(
             continue
         if len(text.encode()) > max_bytes:
             raise InvalidArgument(f"{field}[{position}]: payload exceeds {max_bytes} bytes")
-        nested_too_deep = InvalidArgument(
-            f"{field}[{position}]: payload nests objects and arrays more than "
-            f"{MAX_PAYLOAD_NESTING} deep"
-        )
         try:
             value = json.loads(text, parse_constant=_reject_constant)
         except RecursionError:
-            raise nested_too_deep from None
+            raise _nested_too_deep(f"{field}[{position}]") from None
         except ValueError as error:
             raise InvalidArgument(f"{field}[{position}]: malformed JSON ({error})") from error
         if not isinstance(value, dict):
@@ -143,7 +145,7 @@ def canonical_payloads(
         # most payloads need no walk.
         brackets = text.count("{") + text.count("[")
         if brackets > MAX_PAYLOAD_NESTING and nesting(value) > MAX_PAYLOAD_NESTING:
-            raise nested_too_deep
+            raise _nested_too_deep(f"{field}[{position}]")
         canonical.append(json.dumps(value, separators=(",", ":"), ensure_ascii=False))
     return canonical
 

@@ -26,6 +26,10 @@ def decode_image_bytes(data: bytes) -> np.ndarray:
                 )
             # Palette and alpha images go through RGB(A) first; "L" is ITU-R 601-2 luma.
             array = np.asarray(image.convert("L"), dtype=np.uint8)
+    except Image.DecompressionBombError as error:
+        # Pillow refuses to open images past ~179M pixels, before any size check of ours.
+        too_large = f"image is far larger than {SIZE[0]}x{SIZE[1]} pixels ({error})"
+        raise ValueError(too_large) from error
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
         raise ValueError(
             f"could not decode {len(data)} bytes as a PNG or JPEG image ({error})"

@@ -20,6 +20,7 @@ from semspace.server.validation import MAX_PAYLOAD_NESTING
 from semspace.v1 import semspace_pb2 as pb
 from semspace.v1 import semspace_pb2_grpc as pb_grpc
 from tests.conftest import settings_for
+from tests.png_headers import PNG_MAGIC, png_header
 
 MAX_MESSAGE = 1 << 20
 MAX_IMAGE = 4096
@@ -49,7 +50,6 @@ EMBED_BAD_UTF8 = Raw(b"\x0a\x01s\x12\x02\xff\xfe")
 TRUNCATED_FIELD = Raw(b"\x0a\x32abc")
 # A tag with field number 0, which no message may hold.
 FIELD_ZERO = Raw(b"\x00\x01")
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 def nested_payload(depth: int) -> str:
@@ -446,6 +446,12 @@ CASES = [
         pb.EmbedRequest(space="s", images=[PNG_MAGIC + b"garbage"]),
         Code.INVALID_ARGUMENT,
         ["images[0]"],
+    ),
+    (
+        "Embed",
+        pb.EmbedRequest(space="s", images=[png_header(20_000, 20_000)]),
+        Code.INVALID_ARGUMENT,
+        ["images[0]", "far larger than 28x28"],
     ),
     (
         "Embed",

@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 from semspace.models.imaging import decode_image_bytes, encode_png
+from tests.png_headers import png_header
 
 
 def gradient() -> np.ndarray:
@@ -58,6 +59,12 @@ def test_other_formats_are_rejected() -> None:
 def test_wrong_size_names_the_size_got_and_expected() -> None:
     with pytest.raises(ValueError, match="image is 32x30 pixels, expected 28x28"):
         decode_image_bytes(encoded(Image.new("L", (32, 30)), "PNG"))
+
+
+def test_a_decompression_bomb_is_a_size_error() -> None:
+    # 20000 x 20000 is past Pillow's limit, which it enforces on opening, before our size check.
+    with pytest.raises(ValueError, match="far larger than 28x28 pixels"):
+        decode_image_bytes(png_header(20_000, 20_000))
 
 
 def test_encode_png_rejects_other_shapes() -> None:

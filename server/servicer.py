@@ -28,6 +28,7 @@ from semspace.server.validation import (
     check_answer_vectors,
     check_at_most,
     check_count,
+    check_description,
     check_ids,
     check_k,
     check_space_name,
@@ -84,7 +85,8 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
             )
         metric = convert.metric_from_pb(request.metric)
         index = index_config_from_pb(request.index, request.dim)
-        space = self.registry.create(name, request.dim, metric, request.description, index)
+        description = check_description(request.description)
+        space = self.registry.create(name, request.dim, metric, description, index)
         return pb.CreateSpaceResponse(space=self._info(space))
 
     @maps_errors

@@ -11,6 +11,9 @@ from semspace.artifact import SPACE_NAME_PATTERN
 from semspace.server.errors import InvalidArgument, ResourceExhausted
 
 MAX_ID_BYTES = 256
+# Every ListSpaces answer carries each space's description: a few long ones must not push it
+# past the message limit.
+MAX_DESCRIPTION_BYTES = 4096
 # Objects and arrays inside one another in a payload. Filters reach nested objects by dotted
 # paths, one segment a level; Python's JSON parser gives up (RecursionError) near 1,000.
 MAX_PAYLOAD_NESTING = 32
@@ -92,6 +95,15 @@ def check_id(point_id: str, field: str) -> None:
         raise InvalidArgument(f"{field}: id is longer than {MAX_ID_BYTES} UTF-8 bytes")
     if "\n" in point_id or "\r" in point_id:
         raise InvalidArgument(f"{field}: ids may not contain line breaks")
+
+
+def check_description(description: str, field: str = "description") -> str:
+    size = len(description.encode())
+    if size > MAX_DESCRIPTION_BYTES:
+        raise InvalidArgument(
+            f"{field}: is {size:,} UTF-8 bytes, over the limit of {MAX_DESCRIPTION_BYTES:,}"
+        )
+    return description
 
 
 def _reject_constant(name: str) -> None:

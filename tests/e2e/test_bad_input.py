@@ -16,7 +16,7 @@ import pytest
 from semspace.artifact import Metric, Producer, writing_artifact
 from semspace.client import Client, ResourceExhaustedError
 from semspace.server.app import SemspaceServer, create_server
-from semspace.server.validation import MAX_PAYLOAD_NESTING
+from semspace.server.validation import MAX_DESCRIPTION_BYTES, MAX_PAYLOAD_NESTING
 from semspace.v1 import semspace_pb2 as pb
 from semspace.v1 import semspace_pb2_grpc as pb_grpc
 from tests.conftest import settings_for
@@ -111,6 +111,12 @@ CASES = [
         pb.CreateSpaceRequest(space="t", dim=3, metric=9),
         Code.INVALID_ARGUMENT,
         ["metric"],
+    ),
+    (
+        "CreateSpace",
+        pb.CreateSpaceRequest(space="t", dim=3, description="é" * (MAX_DESCRIPTION_BYTES // 2 + 1)),
+        Code.INVALID_ARGUMENT,
+        ["description", f"{MAX_DESCRIPTION_BYTES + 2:,} UTF-8 bytes", f"{MAX_DESCRIPTION_BYTES:,}"],
     ),
     (
         "Upsert",

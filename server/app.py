@@ -19,6 +19,7 @@ from semspace.server.auth import KeyStore, is_loopback, load_key_store
 from semspace.server.interceptors import RequestInterceptor
 from semspace.server.memory import release_free_memory, tune_malloc
 from semspace.server.metrics import MetricsEndpoint, start_metrics
+from semspace.server.open_files import lift_open_files_limit
 from semspace.server.registry import SpaceRegistry
 from semspace.server.servicer import SemspaceServicer
 from semspace.server.settings import ServerSettings
@@ -82,6 +83,7 @@ def create_server(settings: ServerSettings) -> SemspaceServer:
     explicitly off.
     """
     tune_malloc()
+    lift_open_files_limit(settings.max_spaces)
     keys = load_key_store(settings)
     credentials = tls.server_credentials(settings)
     registry = SpaceRegistry(settings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import logging
 from collections.abc import Callable
@@ -62,6 +63,17 @@ class PermissionDenied(SemspaceError):
     code = grpc.StatusCode.PERMISSION_DENIED
 
 
+# Failures of the machine, not of the request: RESOURCE_EXHAUSTED, so that callers back off
+# and retry, rather than INTERNAL, which reads as a bug.
+EXHAUSTED_BY_ERRNO = {
+    errno.EMFILE: "out of open files",
+    errno.ENFILE: "out of open files",
+    errno.ENOSPC: "out of disk space",
+    errno.EDQUOT: "over its disk quota",
+    errno.EFBIG: "at its limit on file size",
+    errno.ENOMEM: "out of memory",
+}
+
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
@@ -87,5 +99,20 @@ def abort(context: grpc.ServicerContext, error: Exception, where: str) -> None:
         context.abort(error.code, str(error))
     if isinstance(error, VectorError):
         context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
+    if exhausted := _exhausted(error):
+        log.error("%s: the server is %s", where, exhausted, exc_info=error)
+        context.abort(
+            grpc.StatusCode.RESOURCE_EXHAUSTED,
+            f"the server is {exhausted}; retry later, or ask its operator",
+        )
     log.exception("unexpected error in %s", where)
     context.abort(grpc.StatusCode.INTERNAL, f"internal error ({type(error).__name__})")
+
+
+def _exhausted(error: Exception) -> str | None:
+    """What the machine ran out of, when that is why `error` happened."""
+    if isinstance(error, MemoryError):
+        return "out of memory"
+    if isinstance(error, OSError):
+        return EXHAUSTED_BY_ERRNO.get(error.errno)
+    return None

@@ -40,6 +40,7 @@ from semspace.server.errors import (
     AlreadyExists,
     FailedPrecondition,
     NotFound,
+    ResourceExhausted,
     Unavailable,
 )
 from semspace.server.index import StoredIndexMismatch
@@ -382,6 +383,11 @@ class SpaceRegistry:
         with self._lock:
             if name in self._current or (self.root / name).exists():
                 raise AlreadyExists(f"space: '{name}' already exists")
+            if len(self._current) >= self.settings.max_spaces:
+                raise ResourceExhausted(
+                    f"space: the server holds {len(self._current):,} spaces, its limit "
+                    f"(max_spaces {self.settings.max_spaces:,}); drop one to create '{name}'"
+                )
             manifest = empty_manifest(name, dim, metric, description, index)
             space = Space(manifest, build_index(index, dim, metric), **self._tuning)
             directory = space.write_snapshot_now(self.root, durable=self.settings.fsync_writes)

@@ -42,6 +42,9 @@ class ServerSettings(BaseSettings):
     max_terms: int = Field(32, ge=1, description="Terms in one Arithmetic.")
     max_images: int = Field(256, ge=1, description="Images in one Sample/Interpolate/Decode.")
     max_dim: int = Field(65_536, ge=1, description="Largest dimension of a new space.")
+    max_spaces: int = Field(
+        1000, ge=1, description="Spaces a server holds; CreateSpace past it is refused."
+    )
     max_payload_bytes: int = Field(65_536, ge=2, description="Largest JSON payload of one point.")
     filter_exact_scan_points: int = Field(
         8192, ge=0, description="Filtered searches matching at most this many points scan them."

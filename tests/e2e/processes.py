@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from semspace.client import Client
@@ -18,10 +20,18 @@ LISTENING = re.compile(r"semspace listening on (\S+)")
 
 
 class ServerProcess:
-    def __init__(self, artifacts: Path, *, verbose: bool = False, **env: str) -> None:
-        """`semspace [-v] serve --port 0 --artifacts-dir ARTIFACTS` with SEMSPACE_* from `env`."""
+    def __init__(
+        self,
+        artifacts: Path,
+        *,
+        verbose: bool = False,
+        rlimits: Mapping[int, tuple[int, int]] | None = None,
+        **env: str,
+    ) -> None:
+        """`semspace [-v] serve --port 0 --artifacts-dir ARTIFACTS` with SEMSPACE_* from `env`,
+        under `rlimits`: (soft, hard) by `resource.RLIMIT_*`, e.g. a lower limit on open files."""
         arguments = [*(["-v"] if verbose else []), "serve", "--port", "0"]
-        self.start([*arguments, "--artifacts-dir", str(artifacts)], env)
+        self.start([*arguments, "--artifacts-dir", str(artifacts)], env, rlimits or {})
 
     @classmethod
     def from_arguments(cls, arguments: list[str], env: dict[str, str]) -> ServerProcess:
@@ -30,13 +40,24 @@ class ServerProcess:
         server.start(arguments, env)
         return server
 
-    def start(self, arguments: list[str], env: dict[str, str]) -> None:
+    def start(
+        self,
+        arguments: list[str],
+        env: dict[str, str],
+        rlimits: Mapping[int, tuple[int, int]] | None = None,
+    ) -> None:
         clean = {k: v for k, v in os.environ.items() if not k.startswith("SEMSPACE_")}
+
+        def set_rlimits() -> None:  # in the child, before it runs Python
+            for kind, limits in (rlimits or {}).items():
+                resource.setrlimit(kind, limits)
+
         self.process = subprocess.Popen(
             [sys.executable, "-m", "semspace", *arguments],
             stderr=subprocess.PIPE,
             text=True,
             env={**clean, **env},
+            preexec_fn=set_rlimits if rlimits else None,
         )
         self.lines: list[str] = []
         self._address: str | None = None

@@ -9,6 +9,7 @@ since no client was told it succeeded.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -86,13 +87,29 @@ class WriteAheadLog:
         self.path = path
         self._fsync = fsync
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        # Set when a failed append left part of its record behind: appending after it would
+        # bury acknowledged writes behind a torn record, which a restart drops instead.
+        self._torn = False
 
     def append(self, record: WalRecord) -> None:
+        """Appends one record, or leaves the log as it was and raises (a full disk)."""
+        if self._torn:
+            raise OSError(errno.EIO, f"{self.path}: a failed write could not be undone; restart")
         data = memoryview(_encode(record))
-        while data:
-            data = data[os.write(self._fd, data) :]
-        if self._fsync:
-            os.fsync(self._fd)
+        start = os.fstat(self._fd).st_size
+        try:
+            while data:
+                data = data[os.write(self._fd, data) :]
+            if self._fsync:
+                os.fsync(self._fd)
+        except BaseException:
+            # A part written would be a torn record mid-log once a later append succeeds, and
+            # replay stops at it, dropping every acknowledged write after it.
+            try:
+                os.ftruncate(self._fd, start)
+            except OSError:
+                self._torn = True
+            raise
 
     @property
     def size(self) -> int:

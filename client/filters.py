@@ -7,7 +7,8 @@
     {"$or": [{"label": "shirt"}, {"tags": "sale"}]}   at least one of these filters
     {"$not": {"label": "shirt"}}                none of this filter
 
-"$or" and "$not" nest at most MAX_NESTING (16) deep.
+"$or" and "$not" nest at most MAX_NESTING (16) deep. Other keys starting with "$" are refused
+("$and": several keys already must all hold; "$in": pass a list).
 
 Fields are payload keys or dotted paths into nested objects ("size.width").
 """
@@ -39,6 +40,11 @@ def filter_to_pb(spec: Mapping[str, Any], nesting: int = 0) -> pb.Filter:
             message.must.append(pb.Condition(filter=pb.Filter(should=alternatives)))
         elif key == "$not":
             message.must_not.append(pb.Condition(filter=filter_to_pb(value, nesting + 1)))
+        elif key.startswith("$"):
+            raise ValueError(
+                f'a filter\'s operators are "$or" and "$not", not {key!r} (several keys '
+                "already must all hold)"
+            )
         else:
             message.must.append(_condition(key, value))
     return message
@@ -49,7 +55,8 @@ def _condition(field: str, test: Any) -> pb.Condition:
         unknown = set(test) - RANGE_BOUNDS
         if unknown or not test:
             raise ValueError(
-                f"filter field {field!r}: a range takes gt, gte, lt, lte; got {sorted(test)}"
+                f"filter field {field!r}: a range takes gt, gte, lt, lte; got {sorted(test)} "
+                "(for one of several values, pass a list)"
             )
         return pb.Condition(field=field, range=pb.Range(**test))
     if isinstance(test, list | tuple | set | frozenset):

@@ -29,7 +29,7 @@ from semspace.client.types import (
     UpsertResult,
 )
 from semspace.v1 import semspace_pb2 as pb
-from semspace.vectors import as_matrix, pack, unpack
+from semspace.vectors import WIRE_DTYPE, VectorError, as_matrix, pack, real_array, unpack
 
 T = TypeVar("T")
 Operation = tuple[str, Any, Callable[[Any], T]]
@@ -59,26 +59,31 @@ def _strings(values: Any, field: str) -> list[str]:
     return items
 
 
-def _vector_bytes(target: Sequence[float] | np.ndarray) -> bytes:
-    return np.asarray(target, dtype="<f4").reshape(-1).tobytes()
+def _vector_bytes(target: Sequence[float] | np.ndarray, field: str) -> bytes:
+    vector = real_array(target, field, "a vector")
+    if vector.ndim == 2 and len(vector) == 1:  # one row of a matrix
+        vector = vector[0]
+    if vector.ndim != 1:
+        raise VectorError(field, f"expected one vector, got shape {vector.shape}")
+    return vector.astype(WIRE_DTYPE, copy=False).tobytes()
 
 
-def _target(target: Target) -> dict[str, Any]:
+def _target(target: Target, field: str) -> dict[str, Any]:
     if isinstance(target, str):
         return {"id": target}
     if isinstance(target, Text):
         return {"text": target.value}
     if isinstance(target, Image):
         return {"image": target.data}
-    return {"vector": _vector_bytes(target)}
+    return {"vector": _vector_bytes(target, field)}
 
 
-def _query(target: Target) -> pb.Query:
-    return pb.Query(**_target(target))
+def _query(target: Target, field: str) -> pb.Query:
+    return pb.Query(**_target(target, field))
 
 
-def _term(weight: float, target: Target) -> pb.Term:
-    return pb.Term(weight=weight, **_target(target))
+def _term(weight: float, target: Target, field: str) -> pb.Term:
+    return pb.Term(weight=weight, **_target(target, field))
 
 
 def _pixels(pixels: Any) -> pb.Vectors | None:
@@ -225,7 +230,7 @@ def search_batch(
 ) -> Operation[list[Neighbors]]:
     request = pb.SearchRequest(
         space=space,
-        queries=[_query(q) for q in _items(queries)],
+        queries=[_query(q, f"queries[{i}]") for i, q in enumerate(_items(queries))],
         k=k,
         exclude_ids=_strings(exclude_ids, "exclude_ids"),
         with_vectors=with_vectors,
@@ -255,7 +260,7 @@ def arithmetic(
         raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
     request = pb.ArithmeticRequest(
         space=space,
-        terms=[_term(weight, target) for weight, target in terms],
+        terms=[_term(weight, target, f"terms[{i}]") for i, (weight, target) in enumerate(terms)],
         method=METHODS[method],
         k=k,
         include_inputs=include_inputs,
@@ -292,13 +297,18 @@ def tokenize(
 
 
 def similarity(space: str, a: Sequence[Target], b: Sequence[Target]) -> Operation[np.ndarray]:
-    request = pb.SimilarityRequest(space=space, a=[_query(x) for x in a], b=[_query(x) for x in b])
+    request = pb.SimilarityRequest(
+        space=space,
+        a=[_query(x, f"a[{i}]") for i, x in enumerate(a)],
+        b=[_query(x, f"b[{i}]") for i, x in enumerate(b)],
+    )
     return "Similarity", request, lambda r: np.asarray(r.scores, dtype=np.float32)
 
 
 def doesnt_match(space: str, items: Sequence[Target]) -> Operation[OddOneOut]:
     items = _items(items)
-    request = pb.DoesntMatchRequest(space=space, items=[_query(x) for x in items])
+    items_pb = [_query(x, f"items[{i}]") for i, x in enumerate(items)]
+    request = pb.DoesntMatchRequest(space=space, items=items_pb)
     return (
         "DoesntMatch",
         request,
@@ -336,7 +346,11 @@ def interpolate(
     if path not in PATHS:
         raise ValueError(f"path must be 'linear', 'spherical' or None, got {path!r}")
     request = pb.InterpolateRequest(
-        space=space, start=_query(start), end=_query(end), steps=steps, path=PATHS[path]
+        space=space,
+        start=_query(start, "start"),
+        end=_query(end, "end"),
+        steps=steps,
+        path=PATHS[path],
     )
     return "Interpolate", request, _images
 

@@ -21,12 +21,27 @@ class VectorError(ValueError):
         self.field = field
 
 
+# Booleans, integers and floats. Complex numbers would lose their imaginary part (with only a
+# warning), and numpy would parse text ("1.5") as numbers.
+REAL_KINDS = "biuf"
+OTHER_KINDS = {"c": "complex numbers", "U": "text", "S": "bytes", "O": "Python objects"}
+
+
+def real_array(values: object, field: str, what: str) -> np.ndarray:
+    """float32 numbers of `values` (any shape); `what` names the shape expected in errors."""
+    try:
+        array = np.asarray(values)
+    except (TypeError, ValueError) as error:  # ragged rows
+        raise VectorError(field, f"is not {what} of numbers ({error})") from None
+    if array.dtype.kind not in REAL_KINDS:
+        holds = OTHER_KINDS.get(array.dtype.kind, str(array.dtype))
+        raise VectorError(field, f"is not {what} of real numbers (it holds {holds})")
+    return array.astype(np.float32, copy=False)
+
+
 def as_matrix(vectors: object, field: str = "vectors") -> np.ndarray:
     """A 2-D float32 C-contiguous copy-if-needed of `vectors` (a 1-D vector becomes one row)."""
-    try:
-        array = np.asarray(vectors, dtype=np.float32)
-    except (TypeError, ValueError) as error:  # ragged rows, text, None...
-        raise VectorError(field, f"is not a matrix of numbers ({error})") from None
+    array = real_array(vectors, field, "a matrix")
     if array.ndim == 1:
         array = array[None, :]
     if array.ndim != 2:

@@ -121,8 +121,22 @@ def test_malformed_client_input_is_named_before_it_is_sent(client: Client) -> No
     client.create_space("typed", 3)
     with pytest.raises(ValueError, match=r"^vectors: is not a matrix of numbers"):
         client.upsert("typed", ["a", "b"], [[1.0, 2.0, 3.0], [1.0, 2.0]])
-    with pytest.raises(ValueError, match=r"^vectors: is not a matrix of numbers"):
+    with pytest.raises(
+        ValueError, match=r"^vectors: is not a matrix of real numbers \(it holds text"
+    ):
         client.upsert("typed", ["a"], [["x", "y", "z"]])
+    # numpy would keep the real part of complex numbers (with a warning) and parse text.
+    with pytest.raises(ValueError, match=r"^vectors: .* real numbers \(it holds complex numbers"):
+        client.upsert("typed", ["a"], np.ones((1, 3), dtype=np.complex64))
+    with pytest.raises(ValueError, match=r"^vectors: is not a matrix of real numbers"):
+        client.upsert("typed", ["a"], [["1", "2", "3"]])
+    with pytest.raises(ValueError, match=r"^queries\[1\]: is not a vector of real numbers"):
+        client.search_batch("typed", [[1.0, 0.0, 0.0], [1j, 0, 0]])
+    with pytest.raises(ValueError, match=r"^terms\[0\]: is not a vector of numbers"):
+        client.arithmetic("typed", positive=[[1.0, [2.0]]])
+    # A 2 x 2 matrix as one query used to be flattened into a 4-vector.
+    with pytest.raises(ValueError, match=r"^queries\[0\]: expected one vector, got shape \(2, 2\)"):
+        client.search("typed", [[1.0, 0.0], [0.0, 1.0]])
     with pytest.raises(TypeError, match=r"^ids\[1\]: must be a str, got int 7"):
         client.upsert("typed", ["a", 7], np.ones((2, 3)))
     with pytest.raises(TypeError, match=r"^exclude_ids\[0\]: must be a str"):

@@ -48,7 +48,8 @@ def test_cities_quickstart_from_the_command_line(capsys, server) -> None:
 
 def test_upsert_from_npy_with_an_ids_file(capsys, server, tmp_path) -> None:
     np.save(tmp_path / "v.npy", np.eye(4, dtype=np.float32))
-    (tmp_path / "ids.txt").write_text("n\ne\ns\nw\n")
+    # "\u2028" and "\x1c" are line breaks to str.splitlines(), but not to ids.txt.
+    (tmp_path / "ids.txt").write_text("n\ne\u2028x\ns\x1cy\nw\n")
     run(capsys, server, "create", "compass", "--dim", "4", "--metric", "l2")
     assert (
         run(
@@ -63,9 +64,24 @@ def test_upsert_from_npy_with_an_ids_file(capsys, server, tmp_path) -> None:
         )[0]
         == 0
     )
-    code, out, _ = run(capsys, server, "get", "compass", "s", "--json")
+    code, out, _ = run(capsys, server, "get", "compass", "s\x1cy", "--json")
     assert code == 0
-    assert json.loads(out) == [{"id": "s", "vector": [0.0, 0.0, 1.0, 0.0], "payload": None}]
+    assert json.loads(out) == [{"id": "s\x1cy", "vector": [0.0, 0.0, 1.0, 0.0], "payload": None}]
+
+
+def test_bad_files_are_named_errors_not_tracebacks(capsys, server, tmp_path) -> None:
+    run(capsys, server, "create", "files", "--dim", "3")
+    (tmp_path / "text.npy").write_text("not numpy")
+    code, _, err = run(capsys, server, "upsert", "files", "--npy", str(tmp_path / "text.npy"))
+    assert code == 2 and "text.npy: not a .npy file" in err
+    np.save(tmp_path / "complex.npy", np.ones((2, 3), dtype=np.complex64))
+    code, _, err = run(capsys, server, "upsert", "files", "--npy", str(tmp_path / "complex.npy"))
+    assert code == 2 and "complex numbers" in err
+    missing = tmp_path / "nowhere"
+    code = main(["set-index", "nowhere", "--index", "flat", "--artifacts-dir", str(missing)])
+    assert code == 2 and "has no manifest.json" in capsys.readouterr().err
+    code = main(["export-w2v", "--space-dir", str(missing), "--out", str(tmp_path / "w.txt")])
+    assert code == 2 and "has no manifest.json" in capsys.readouterr().err
 
 
 def test_errors_print_the_status_and_the_server_message(capsys, server) -> None:

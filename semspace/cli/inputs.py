@@ -7,6 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
+# What numpy.save writes first; np.load takes anything else for a pickle.
+NPY_MAGIC = b"\x93NUMPY"
+
 
 def read_csv_points(path: Path) -> tuple[list[str], np.ndarray]:
     """Rows of `id,x1,x2,...`; a first row whose x1 is not a number is a header and skipped."""
@@ -29,12 +32,16 @@ def read_csv_points(path: Path) -> tuple[list[str], np.ndarray]:
 
 def read_npy_points(path: Path, ids_path: Path | None) -> tuple[list[str], np.ndarray]:
     """A (count, dim) .npy; ids one per line from `ids_path`, else row numbers."""
+    with path.open("rb") as handle:
+        if handle.read(len(NPY_MAGIC)) != NPY_MAGIC:
+            raise ValueError(f"{path}: not a .npy file (it does not begin as numpy.save writes)")
     vectors = np.load(path)
     if vectors.ndim != 2:
         raise ValueError(f"{path}: expected a 2-D array (count, dim), got shape {vectors.shape}")
     if ids_path is None:
         return [str(i) for i in range(len(vectors))], vectors
-    ids = ids_path.read_text(encoding="utf-8").splitlines()
+    # "\n" alone ends a line: ids may hold other characters that splitlines() breaks at.
+    ids = ids_path.read_text(encoding="utf-8").removesuffix("\n").split("\n")
     if len(ids) != len(vectors):
         raise ValueError(f"{ids_path}: {len(ids)} ids for {len(vectors)} vectors")
     return ids, vectors

@@ -30,7 +30,10 @@ def decode_image_bytes(data: bytes) -> np.ndarray:
         # Pillow refuses to open images past ~179M pixels, before any size check of ours.
         too_large = f"image is far larger than {SIZE[0]}x{SIZE[1]} pixels ({error})"
         raise ValueError(too_large) from error
-    except (UnidentifiedImageError, OSError, SyntaxError) as error:
+    except UnidentifiedImageError:
+        # Pillow's own message names only the BytesIO object and its address.
+        raise ValueError(f"could not decode {len(data)} bytes as a PNG or JPEG image") from None
+    except (OSError, SyntaxError) as error:
         raise ValueError(
             f"could not decode {len(data)} bytes as a PNG or JPEG image ({error})"
         ) from error

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import ipaddress
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,13 +133,18 @@ class KeyStore:
     enabled: bool
     keys: dict[str, Role]
 
-    def check(self, method: str, authorization: str | None) -> None:
+    def check(self, method: str, metadata: Iterable[tuple[str, str]]) -> None:
         """Raises UNAUTHENTICATED or PERMISSION_DENIED for a semspace RPC; others are open."""
         if not self.enabled or not method.startswith(SERVICE_PREFIX):
             return
         rpc = method.removeprefix(SERVICE_PREFIX)
         # An RPC missing from the table is treated as a write: a new RPC fails closed.
         access = RPC_ACCESS.get(rpc, Access.WRITE)
+        given = [value for name, value in metadata if name == "authorization"]
+        if len(given) > 1:
+            # Which one counts would be a guess (a read-only key and a read-write one, say).
+            raise Unauthenticated(f"{rpc}: send one authorization metadata, got {len(given)}")
+        authorization = given[0] if given else ""
         if not authorization:
             raise Unauthenticated(
                 f"{rpc}: this server needs an API key; send metadata 'authorization: Bearer KEY' "
@@ -146,8 +152,10 @@ class KeyStore:
             )
         scheme, _, key = authorization.partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
+            # Not echoed: what came instead of a scheme may be the key itself.
             raise Unauthenticated(
-                f"{rpc}: the authorization metadata must be 'Bearer KEY', got scheme '{scheme}'"
+                f"{rpc}: the authorization metadata must be 'Bearer KEY' (the word Bearer, a "
+                "space, then the key)"
             )
         # Looking up a hash rather than comparing keys leaks nothing useful by timing.
         role = self.keys.get(hash_key(key.strip()))

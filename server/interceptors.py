@@ -19,7 +19,7 @@ import itertools
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import grpc
@@ -73,9 +73,9 @@ class RequestInterceptor(grpc.ServerInterceptor):
         if handler.unary_unary is None:
             # Streaming: health Watch and reflection today, open to all. A streaming semspace
             # RPC added later still needs a key: auth fails closed.
-            metadata = dict(handler_call_details.invocation_metadata)  # type: ignore[attr-defined]
+            metadata = handler_call_details.invocation_metadata  # type: ignore[attr-defined]
             try:
-                self.keys.check(method, metadata.get("authorization"))
+                self.keys.check(method, metadata)
             except SemspaceError as error:
                 return _refusal(handler, error)
             return handler
@@ -119,8 +119,8 @@ class _Method:
         self.slow_seconds = settings.slow_call_ms / 1000 if mode != "off" else float("inf")
 
     def run(self, raw: bytes, context: grpc.ServicerContext) -> Any:
-        metadata = dict(context.invocation_metadata())
-        request_id = _request_id(metadata)
+        metadata = context.invocation_metadata()
+        request_id = _request_id(dict(metadata))
         token = REQUEST_ID.set(request_id)
         start = time.perf_counter()
         code = "OK"
@@ -142,10 +142,12 @@ class _Method:
             self._record(code, time.perf_counter() - start, context)
             REQUEST_ID.reset(token)
 
-    def _admit(self, raw: bytes, metadata: dict[str, str], context: grpc.ServicerContext) -> Any:
+    def _admit(
+        self, raw: bytes, metadata: Sequence[tuple[str, str]], context: grpc.ServicerContext
+    ) -> Any:
         """Checks the key and the server-wide limits, then parses the request."""
         settings = self.interceptor.settings
-        self.interceptor.keys.check(self.method, metadata.get("authorization"))
+        self.interceptor.keys.check(self.method, metadata)
         check_deadline(context.time_remaining(), settings.max_deadline_seconds)
         try:
             request = self.handler.request_deserializer(raw)

@@ -80,9 +80,8 @@ def _parse_role(text: str, where: str) -> Role:
     try:
         return Role(text)
     except ValueError:
-        raise AuthConfigError(
-            f"{where}: role '{text}' is not 'read-only' or 'read-write'"
-        ) from None
+        # Not echoed: in SEMSPACE_API_KEYS, a key written before its role would be quoted.
+        raise AuthConfigError(f"{where}: the role must be 'read-only' or 'read-write'") from None
 
 
 def read_keys_file(path: Path) -> dict[str, Role]:

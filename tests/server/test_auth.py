@@ -42,7 +42,7 @@ def test_the_keys_file_holds_hashes_with_roles_and_comments(tmp_path: Path) -> N
     ("line", "words"),
     [
         ("read-only secret", ["keys:1", "sha256"]),
-        (f"admin {hash_key('x')}", ["keys:1", "admin"]),
+        (f"admin {hash_key('x')}", ["keys:1", "the role must be 'read-only' or 'read-write'"]),
         ("read-only", ["keys:1", "expected"]),
     ],
 )
@@ -58,6 +58,13 @@ def test_a_bad_keys_file_line_is_named(tmp_path: Path, line: str, words: list[st
 def test_the_keys_setting_takes_clear_or_hashed_keys() -> None:
     keys = parse_keys_setting(f"read-write:w1, read-only:sha256:{hash_key('r1')}")
     assert keys == {hash_key("w1"): Role.READ_WRITE, hash_key("r1"): Role.READ_ONLY}
+
+
+@pytest.mark.parametrize("setting", ["s3cret-key:read-write", "read-write:x,s3cret-key:read-only"])
+def test_a_key_written_before_its_role_is_not_quoted_in_the_error(setting: str) -> None:
+    with pytest.raises(AuthConfigError, match="role must be") as raised:
+        parse_keys_setting(setting)
+    assert "s3cret" not in str(raised.value)
 
 
 def test_a_server_open_to_the_network_refuses_to_start_without_keys(tmp_path: Path) -> None:

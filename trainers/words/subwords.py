@@ -162,6 +162,8 @@ def oov_holdout_report(
     """
     rng = np.random.default_rng(seed)
     n_words = len(word_vectors)
+    if n_words < 2 * (neighbours + 1):
+        return {"holdout_words": 0, "skipped": f"{n_words} words are too few to hold some out"}
     held = np.sort(rng.choice(n_words, size=min(holdout, n_words // 2), replace=False))
     if piece_vectors is None:
         kept = np.setdiff1d(np.arange(n_words), held)

@@ -58,7 +58,32 @@ def corpus_sentences(path: Path, words_per_sentence: int) -> Iterator[str]:
 
 
 def train_tokenizer(corpus: Path | Iterable[str], config: TokenizerConfig) -> Tokenizer:
-    """A BPE tokenizer with byte fallback trained on a corpus file or on given sentences."""
+    """A BPE tokenizer with byte fallback trained on a corpus file or on given sentences.
+
+    A corpus too small for `vocab_size` pieces gets as many as it supports, with a warning,
+    rather than SentencePiece's RuntimeError."""
+    if not isinstance(corpus, str | Path):
+        corpus = list(corpus)  # read twice when the first try finds the corpus too small
+    try:
+        model = _trained_model(corpus, config, hard_vocab_limit=True)
+    except RuntimeError as error:
+        if "Vocabulary size too high" not in str(error):
+            raise
+        model = _trained_model(corpus, config, hard_vocab_limit=False)
+    tokenizer = Tokenizer(model)
+    if tokenizer.vocab_size < config.vocab_size:
+        log.warning(
+            "the corpus supports %d BPE pieces, fewer than the %d asked for",
+            tokenizer.vocab_size,
+            config.vocab_size,
+        )
+    log.info("trained BPE tokenizer: %d pieces", tokenizer.vocab_size)
+    return tokenizer
+
+
+def _trained_model(
+    corpus: Path | Iterable[str], config: TokenizerConfig, *, hard_vocab_limit: bool
+) -> bytes:
     model = io.BytesIO()
     sentences = (
         corpus_sentences(Path(corpus), config.words_per_sentence)
@@ -70,6 +95,8 @@ def train_tokenizer(corpus: Path | Iterable[str], config: TokenizerConfig) -> To
         model_writer=model,
         model_type="bpe",
         vocab_size=config.vocab_size,
+        # Passed only when off: the default keeps the model bytes as they were.
+        **({} if hard_vocab_limit else {"hard_vocab_limit": False}),
         pad_id=PAD_ID,
         unk_id=UNK_ID,
         bos_id=SOS_ID,
@@ -85,6 +112,4 @@ def train_tokenizer(corpus: Path | Iterable[str], config: TokenizerConfig) -> To
         num_threads=config.threads,
         minloglevel=2,
     )
-    tokenizer = Tokenizer(model.getvalue())
-    log.info("trained BPE tokenizer: %d pieces", tokenizer.vocab_size)
-    return tokenizer
+    return model.getvalue()

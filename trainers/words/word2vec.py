@@ -342,6 +342,13 @@ class Word2VecTrainer:
             f"word2vec {cfg.architecture}",
         )
         seconds = time.perf_counter() - started
+        if examples == 0:
+            # The vectors would be their random start, and the loss a mean of nothing (NaN).
+            raise ValueError(
+                f"training saw no (word, context) pair: {self.corpus.raw_words:,} corpus words "
+                f"left too few after min_count and subsampling; use a larger corpus, or lower "
+                f"--sample (now {cfg.sample:g})"
+            )
         model = Word2VecModel(
             inputs.cpu().numpy(), outputs.cpu().numpy(), self.bags, self.vocab_size
         )

@@ -92,3 +92,25 @@ def test_preset_flag_sets_a_starting_point() -> None:
     config = _word2vec_config(args)
     assert (config.architecture, config.subwords, config.epochs) == ("cbow", True, 2)
     assert config.preset == "subword-cbow"
+
+
+def test_a_tiny_corpus_trains_a_small_space_or_says_why_not(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    from semspace.cli import main
+
+    small = tmp_path / "small.txt"
+    small.write_text(" ".join(["the cat sat on the mat while a dog ran in the park"] * 30))
+    common = ["--artifacts-dir", str(tmp_path / "a"), "--min-count", "1", "--epochs", "1"]
+    # 11 words: fewer BPE pieces than the 8,000 default, and too few to hold some out.
+    code = main(["train", "word2vec", "--corpus", str(small), "--sample", "0", *common])
+    assert code == 0, capsys.readouterr().err
+    model = WordModel.load(tmp_path / "a" / "words")
+    assert model.vocab_size == 11 and model.tokenizer.vocab_size < 8000
+    assert model.embed(["cat", "cathedral"])[1] == [False, True]
+
+    tiny = tmp_path / "tiny.txt"
+    tiny.write_text("hello world")
+    code = main(["train", "word2vec", "--corpus", str(tiny), "--name", "tiny", *common])
+    assert code == 2
+    assert "training saw no (word, context) pair" in capsys.readouterr().err

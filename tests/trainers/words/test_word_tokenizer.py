@@ -57,3 +57,13 @@ def test_model_bytes_reload(tokenizer: Tokenizer, tmp_path: Path) -> None:
     path = tmp_path / "tokenizer.model"
     path.write_bytes(tokenizer.processor.serialized_model_proto())
     assert Tokenizer.load(path).encode("kingdom") == tokenizer.encode("kingdom")
+
+
+def test_a_corpus_too_small_for_the_vocabulary_gets_the_pieces_it_supports(caplog) -> None:
+    sentences = (f"{word} {word}s" for word in ("hello", "world", "there"))  # read twice
+    tokenizer = train_tokenizer(sentences, TokenizerConfig(vocab_size=8000))
+    assert 259 < tokenizer.vocab_size < 8000  # 4 specials, 256 bytes, and a few merges
+    assert "fewer than the 8000 asked for" in caplog.text
+    pieces, ids = tokenizer.encode("hello worlds ę")
+    assert "▁hello" in pieces and UNK_ID not in ids
+    assert tokenizer.decode(ids) == "hello worlds ę"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import shutil
 import threading
 import time
@@ -339,7 +338,7 @@ class SpaceRegistry:
     def _tuning(self) -> dict[str, int]:
         return {
             "exact_scan_points": self.settings.filter_exact_scan_points,
-            "write_threads": self.settings.faiss_write_threads or len(os.sched_getaffinity(0)),
+            "write_threads": self.settings.write_threads,
         }
 
     def _journal(self, directory: Path) -> Journal:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import TypeVar
 
 import grpc
@@ -48,7 +47,7 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
         self.registry = registry
         self.limits = settings
         window = settings.batch_window_ms / 1000
-        running = settings.batch_max_running or len(os.sched_getaffinity(0))
+        running = settings.batches_running
         self.search_batcher: MicroBatcher[SearchJob, list[Neighbors]] = MicroBatcher(
             lambda key, jobs: key[0].run_searches(jobs),
             window_seconds=window,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal, Self
 
@@ -9,6 +10,13 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIB = 1024 * 1024
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its affinity mask where the OS has one, as on Linux)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 class ServerSettings(BaseSettings):
@@ -124,3 +132,13 @@ class ServerSettings(BaseSettings):
         if self.tls_client_ca_file is not None and self.tls_cert_file is None:
             raise ValueError("tls_client_ca_file: mTLS needs tls_cert_file and tls_key_file too")
         return self
+
+    # The settings where 0 means "one a usable core", resolved.
+
+    @property
+    def batches_running(self) -> int:
+        return self.batch_max_running or usable_cores()
+
+    @property
+    def write_threads(self) -> int:
+        return self.faiss_write_threads or usable_cores()

@@ -96,8 +96,9 @@ class SpaceManifest(BaseModel):
         return next((entry.sha256 for entry in self.files if entry.path == path), None)
 
 
-class ArtifactError(Exception):
-    """An artifact directory that is missing, malformed or corrupt."""
+class ArtifactError(ValueError):
+    """An artifact directory that is missing, malformed or corrupt (bad input, as a ValueError:
+    the command line reports it without importing this module)."""
 
 
 def sha256_of(path: Path) -> str:

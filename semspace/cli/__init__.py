@@ -8,7 +8,6 @@ import sys
 from collections.abc import Sequence
 
 from semspace import __version__
-from semspace.artifact import ArtifactError
 from semspace.cli import admin, index_commands, local, remote
 from semspace.cli.connect import add_connection_flags
 from semspace.client import SemspaceError
@@ -69,6 +68,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SemspaceError as error:
         print(f"error ({error.code}): {error.message}", file=sys.stderr)
         return 2
-    except (ValueError, OSError, ArtifactError) as error:
+    except (ValueError, OSError) as error:  # an ArtifactError too
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -3,8 +3,9 @@
 Record = header (body length: uint32, crc32 of body: uint32, little-endian) + body.
 Body = op (b"U" upsert | b"D" delete) + JSON header length (uint32) + JSON header
 ({"ids": [...], "payloads": [...]}) + the upsert's float32 rows. A crash can leave at most a torn
-last record; replay stops at the first record that is short or fails its CRC and truncates it,
-since no client was told it succeeded.
+last record; replay stops at a last record that is short or fails its CRC and truncates it,
+since no client was told it succeeded. A record failing its CRC with more log after it is damage,
+not a crash: replay refuses (WalDamaged) and leaves the file alone.
 """
 
 from __future__ import annotations
@@ -26,6 +27,19 @@ log = logging.getLogger(__name__)
 WAL_FILE = "wal.log"
 _HEADER = struct.Struct("<II")
 _JSON_LEN = struct.Struct("<I")
+
+
+class WalDamaged(ValueError):
+    """A record that fails its checksum with more log after it: damage on disk, not a write torn
+    by a crash (appends complete one by one, and a failed one is undone), so the records after
+    it were acknowledged. Replay refuses rather than cut them off; the file is left as it is."""
+
+    def __init__(self, path: Path, offset: int, after: int) -> None:
+        super().__init__(
+            f"{path}: the record at byte {offset:,} fails its checksum, with {after:,} bytes of "
+            f"log after it: the log is damaged, and the space is not loaded. Restore the file, "
+            f"or keep only the writes before the damage by truncating it to {offset:,} bytes"
+        )
 
 
 @dataclass(frozen=True)
@@ -70,6 +84,9 @@ def replay(path: Path, dim: int) -> Iterator[WalRecord]:
                 break
             body = handle.read(length)
             if zlib.crc32(body) != crc:
+                end = offset + _HEADER.size + length
+                if end < size:
+                    raise WalDamaged(path, offset, size - end)
                 break
             yield _decode(body, dim)
             offset += _HEADER.size + length

@@ -1,12 +1,14 @@
-"""The write-ahead log: records round-trip, a torn or corrupt tail is cut off."""
+"""The write-ahead log: records round-trip, a torn or corrupt tail is cut off, damage before
+the tail is refused."""
 
 from __future__ import annotations
 
 import struct
 
 import numpy as np
+import pytest
 
-from semspace.server.wal import WalRecord, WriteAheadLog, replay
+from semspace.server.wal import WalDamaged, WalRecord, WriteAheadLog, replay
 
 
 def test_records_round_trip_in_order(tmp_path) -> None:
@@ -44,3 +46,17 @@ def test_a_torn_header_claiming_gigabytes_is_cut_off_without_reading_them(tmp_pa
         handle.write(struct.pack("<II", 3 << 30, 0) + b"torn")
     assert [r.ids for r in replay(path, 2)] == [["a"]]
     assert path.stat().st_size == size_after_first
+
+
+def test_a_flipped_byte_before_the_last_record_is_damage_and_nothing_is_cut(tmp_path) -> None:
+    path = tmp_path / "wal.log"
+    wal = WriteAheadLog(path)
+    for point in "abc":
+        wal.append(WalRecord("upsert", [point], [""], np.zeros((1, 2), dtype=np.float32)))
+    wal.close()
+    data = bytearray(path.read_bytes())
+    data[12] ^= 0xFF  # in the first record's body: "b" and "c" after it were acknowledged
+    path.write_bytes(bytes(data))
+    with pytest.raises(WalDamaged, match=r"record at byte 0 fails its checksum.* to 0 bytes"):
+        list(replay(path, 2))
+    assert path.read_bytes() == bytes(data)

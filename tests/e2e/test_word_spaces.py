@@ -141,6 +141,12 @@ def test_similarity_and_odd_one_out(client) -> None:
     assert client.similarity("words", "w00", "w01") > client.similarity("words", "w00", "w55")
     odd = client.doesnt_match("words", ["w00", "w01", "w02", "w55"])
     assert odd.item == "w55"
+    # Unit vectors in float32: some dot products land a hair past 1 unless clipped. Three
+    # copies of each of 20 random vectors: 1.0000001 for several of them unclipped.
+    rng = np.random.default_rng(0)
+    for vector in rng.normal(size=(20, client.get_space("words").dim)):
+        scores = client.doesnt_match("words", [vector] * 3).scores
+        assert scores.max() <= 1.0 and client.similarity("words", vector, vector) <= 1.0
 
 
 def test_bad_word_requests_name_the_field(client) -> None:

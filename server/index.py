@@ -156,8 +156,17 @@ def faiss_metric(metric: Metric) -> int:
 
 
 def api_scores(scores: np.ndarray, metric: Metric) -> np.ndarray:
-    """FAISS ranks L2 by squared distance; the API speaks Euclidean distance."""
-    return np.sqrt(np.maximum(scores, 0.0)) if metric is Metric.L2 else scores
+    """FAISS ranks L2 by squared distance; the API speaks Euclidean distance. Cosines of unit
+    vectors in float32 land up to a few ulps past 1 (a stored vector found by itself scored
+    1.0000005), which no cosine is: they are clipped."""
+    if metric is Metric.L2:
+        return np.sqrt(np.maximum(scores, 0.0))
+    return as_cosines(scores) if metric is Metric.COSINE else scores
+
+
+def as_cosines(products: np.ndarray) -> np.ndarray:
+    """Dot products of unit vectors as cosines, float32 rounding past ±1 clipped."""
+    return np.clip(products, -1.0, 1.0)
 
 
 def empty_answer(n: int) -> tuple[np.ndarray, np.ndarray]:

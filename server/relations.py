@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from semspace.server.errors import InvalidArgument
+from semspace.server.index import as_cosines
 from semspace.server.space import Space
 from semspace.server.space_types import Target
 from semspace.vectors import unit_rows
@@ -18,7 +19,7 @@ def similarity(space: Space, a: Sequence[Target], b: Sequence[Target]) -> np.nda
         raise InvalidArgument(f"a, b: {len(a)} and {len(b)} items; pairs need equal counts")
     left = unit_rows(space.resolve(a, "a"), "a")
     right = unit_rows(space.resolve(b, "b"), "b")
-    return _cosines(np.einsum("ij,ij->i", left, right))
+    return as_cosines(np.einsum("ij,ij->i", left, right))
 
 
 def doesnt_match(space: Space, items: Sequence[Target]) -> tuple[int, np.ndarray]:
@@ -27,11 +28,5 @@ def doesnt_match(space: Space, items: Sequence[Target]) -> tuple[int, np.ndarray
         raise InvalidArgument(f"items: {len(items)} given; the odd one out needs at least 3")
     unit = unit_rows(space.resolve(items, "items"), "items")
     mean = unit_rows(unit.mean(axis=0, keepdims=True), "items (mean)")[0]
-    scores = _cosines(unit @ mean)
+    scores = as_cosines(unit @ mean)
     return int(np.argmin(scores)), scores
-
-
-def _cosines(products: np.ndarray) -> np.ndarray:
-    """Dot products of unit vectors as cosines: float32 rounding leaves some a hair past ±1
-    (three equal items scored 1.0000001), which no cosine is."""
-    return np.clip(products, -1.0, 1.0)

@@ -186,3 +186,16 @@ def test_3cosmul_of_terms_that_cancel_answers_with_a_zero_query(client: Client) 
         client.arithmetic("c", terms=terms[:2], k=3)
     assert result.query.shape == points[0].shape
     assert client.arithmetic("c", terms=terms, k=3, method="3cosmul").query.any()
+
+
+@pytest.mark.parametrize("index", ["flat", "hnsw"])
+def test_cosine_scores_stay_within_one(client: Client, index: str) -> None:
+    """float32 unit vectors found by themselves scored up to 1.0000005 unclipped (163 of 500
+    in a flat space, 54 in HNSW)."""
+    vectors = np.random.default_rng(0).normal(size=(500, 100)).astype(np.float32)
+    client.create_space(index, 100, index=index)
+    client.upsert(index, [str(i) for i in range(500)], vectors)
+    found = client.search_batch(index, vectors, k=3)
+    scores = np.concatenate([answer.scores for answer in found])
+    assert scores.min() >= -1.0 and scores.max() <= 1.0
+    assert [answer.ids[0] for answer in found] == [str(i) for i in range(500)]

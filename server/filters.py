@@ -9,6 +9,7 @@ it holds as arrays, so a filter costs a few numpy operations, not a pass over th
 from __future__ import annotations
 
 import json
+import math
 from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -75,7 +76,16 @@ def flatten(payload: dict, prefix: str = "") -> Iterator[tuple[str, Scalar]]:
 
 def _key(value: Scalar) -> tuple[str, Scalar]:
     kind = kind_of(value)
-    return kind, float(value) if kind == "number" else value
+    return kind, _as_double(value) if kind == "number" else value
+
+
+def _as_double(number: Scalar) -> float:
+    """A payload number as the double filters compare; an integer past a double's range (Upsert
+    refuses those, but older snapshots may hold one) as an infinity of its sign."""
+    try:
+        return float(number)
+    except OverflowError:
+        return math.inf if number > 0 else -math.inf
 
 
 # Rows and numbers are kept in `array`s: 8 bytes an entry, where a list of Python ints or
@@ -129,7 +139,7 @@ class PayloadIndex:
                 if key[0] == "number":
                     numbers = self._numbers.setdefault(path, _Numbers())
                     numbers.rows.append(row)
-                    numbers.values.append(float(value))
+                    numbers.values.append(float(key[1]))
 
     @property
     def nbytes(self) -> int:

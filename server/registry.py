@@ -111,6 +111,10 @@ class SpaceRegistry:
             except (ArtifactError, OSError, ValueError) as error:
                 log.error("skipping space at %s: %s", directory, error)
                 continue
+            except Exception:
+                # A bug met by one space's data must not keep the others from being served.
+                log.exception("skipping space at %s: unexpected error", directory)
+                continue
             space.recall_at_10()
             self._install(space, print_)
             log.info(

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from collections.abc import Sequence
 
 from semspace.artifact import SPACE_NAME_PATTERN
 from semspace.server.errors import InvalidArgument, ResourceExhausted
 
 MAX_ID_BYTES = 256
+MAX_DOUBLE = sys.float_info.max
 # Every ListSpaces answer carries each space's description: a few long ones must not push it
 # past the message limit.
 MAX_DESCRIPTION_BYTES = 4096
@@ -110,6 +112,30 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
 
 
+# Payload numbers are filtered on as doubles: one past a double's range would be stored as
+# Infinity (not JSON), or could not be indexed at all.
+
+
+class _BeyondDoubles(ValueError):
+    def __init__(self, text: str) -> None:
+        shown = text if len(text) <= 24 else f"{text[:20]}... ({len(text)} characters)"
+        super().__init__(f"the number {shown} is beyond the range of a double")
+
+
+def _double(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _BeyondDoubles(text)
+    return value
+
+
+def _integer_in_double_range(text: str) -> int:
+    value = int(text)
+    if abs(value) > MAX_DOUBLE:
+        raise _BeyondDoubles(text)
+    return value
+
+
 def nesting(value: object) -> int:
     """Levels of objects and arrays in a parsed JSON value (a number or text: 0), counted a
     level at a time: no recursion, whatever the depth."""
@@ -144,9 +170,16 @@ def canonical_payloads(
         if len(text.encode()) > max_bytes:
             raise InvalidArgument(f"{field}[{position}]: payload exceeds {max_bytes} bytes")
         try:
-            value = json.loads(text, parse_constant=_reject_constant)
+            value = json.loads(
+                text,
+                parse_constant=_reject_constant,
+                parse_float=_double,
+                parse_int=_integer_in_double_range,
+            )
         except RecursionError:
             raise _nested_too_deep(f"{field}[{position}]") from None
+        except _BeyondDoubles as error:
+            raise InvalidArgument(f"{field}[{position}]: {error}") from None
         except ValueError as error:
             raise InvalidArgument(f"{field}[{position}]: malformed JSON ({error})") from error
         if not isinstance(value, dict):

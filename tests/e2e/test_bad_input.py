@@ -184,6 +184,17 @@ CASES = [
         Code.INVALID_ARGUMENT,
         ["payloads_json[0]", "NaN"],
     ),
+    # Past a double's range: stored as Infinity (not JSON), or, as an integer, not indexable
+    # (it made the next start fail).
+    *(
+        (
+            "Upsert",
+            pb.UpsertRequest(space="s", ids=["x", "y"], vectors=GOOD, payloads_json=["", big]),
+            Code.INVALID_ARGUMENT,
+            ["payloads_json[1]", "beyond the range of a double"],
+        )
+        for big in ('{"a": 1e400}', '{"a": {"b": [-1' + "0" * 400 + "]}}")
+    ),
     *(
         (
             "Upsert",

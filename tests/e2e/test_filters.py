@@ -8,6 +8,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
+from semspace.artifact import Metric, Producer, writing_artifact
 from semspace.client import AbortedError, Client, InvalidArgumentError
 from semspace.client.filters import MAX_NESTING
 from semspace.server.app import SemspaceServer
@@ -263,3 +264,24 @@ def test_fields_stay_known_after_their_points_go(
     with Client(start_server().address) as client:
         assert client.search("s", np.ones(DIM), where=where).ids == []
         assert client.get_space("s").payload_fields == {"colour": ["text"], "discount": ["number"]}
+
+
+def test_integers_past_a_double_from_older_data_load_and_compare_as_infinities(
+    start_server: Callable[..., SemspaceServer], tmp_path
+) -> None:
+    """Upsert refuses them now; a space stored before held them, and its load stopped the
+    server with OverflowError."""
+    huge = "1" + "0" * 400
+    with writing_artifact(tmp_path / "artifacts", "old") as writer:
+        writer.finish(
+            kind="test-trainer",
+            metric=Metric.COSINE,
+            vectors=np.eye(3, DIM, dtype=np.float32),
+            ids=["big", "small", "plain"],
+            payloads=[f'{{"x": {huge}}}', f'{{"x": -{huge}}}', '{"x": 1}'],
+            producer=Producer(name="tests"),
+        )
+    with Client(start_server().address) as client:
+        assert client.search("old", np.ones(DIM), where={"x": {"gt": 1e308}}).ids == ["big"]
+        assert client.search("old", np.ones(DIM), where={"x": {"lt": -1e308}}).ids == ["small"]
+        assert client.get("old", ["big"], with_payloads=True).payloads == [{"x": int(huge)}]

@@ -404,6 +404,9 @@ class SpaceRegistry:
         """Drops an old version from memory, or a user space with its data."""
         space = self.get(reference)
         with self._lock:
+            if self._versions.get(space.name, {}).get(space.version) is not space:
+                # Another call dropped it (or replaced it) since `get` found it.
+                raise NotFound(f"space: '{reference}' was dropped meanwhile")
             if space is not self._current.get(space.name):
                 del self._versions[space.name][space.version]
                 return

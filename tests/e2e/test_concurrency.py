@@ -188,3 +188,27 @@ def test_calls_racing_drop_and_recreate_get_answers_or_not_found(server) -> None
         outcomes = set().union(*pool.map(call, range(4)))
         dropper.result()
     assert outcomes == {"OK", "NOT_FOUND"}
+
+
+def test_drops_racing_each_other_drop_once_and_the_rest_are_not_found(server) -> None:
+    """Drops of one space that all found it before one took it out: the later ones failed with
+    INTERNAL (KeyError) instead of NOT_FOUND. A CreateSpace of another space in each round holds
+    the registry while it writes its first snapshot, so the drops pile up after finding it."""
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        clients = [Client(server.address) for _ in range(7)]
+
+        def drop(client: Client) -> str:
+            try:
+                client.drop_space("s")
+                return "OK"
+            except NotFoundError:
+                return "NOT_FOUND"
+
+        for round_ in range(20):
+            clients[0].create_space("s", 4)
+            other = pool.submit(clients[0].create_space, f"other{round_}", 4)
+            outcomes = list(pool.map(drop, clients[1:]))
+            other.result()
+            assert sorted(outcomes) == ["NOT_FOUND"] * 5 + ["OK"]
+        for client in clients:
+            client.close()

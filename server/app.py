@@ -112,12 +112,15 @@ def create_server(settings: ServerSettings) -> SemspaceServer:
         (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
     )
     address = f"{settings.host}:{settings.port}"
-    if credentials is None:
-        port = server.add_insecure_port(address)
-    else:
-        port = server.add_secure_port(address, credentials)
+    try:
+        if credentials is None:
+            port = server.add_insecure_port(address)
+        else:
+            port = server.add_secure_port(address, credentials)
+    except RuntimeError:  # grpcio raises where older versions returned port 0
+        port = 0
     if port == 0:
-        raise OSError(f"could not bind {address}")
+        raise OSError(f"could not bind {address}: is the port taken, or the host not this one?")
     # Metrics before start: if their port is taken, no gRPC server is left running.
     metrics = start_metrics(settings, registry)
     running = SemspaceServer(server, port, registry, health_servicer, servicer, keys, metrics)

@@ -1,10 +1,14 @@
 """`semspace serve` as a real process: starts, serves, logs JSON with request ids, and on SIGTERM
-says NOT_SERVING first, drains in-flight calls and keeps its data."""
+says NOT_SERVING first, drains in-flight calls and keeps its data; a port it cannot bind is a
+one-line error."""
 
 from __future__ import annotations
 
 import json
 import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 
@@ -84,3 +88,20 @@ def test_sigterm_drains_a_call_in_flight_and_keeps_its_write(tmp_path) -> None:
             np.testing.assert_array_equal(client.get("big", ["p99999"]).vectors, vectors[-1:])
     finally:
         server.stop()
+
+
+def test_a_taken_port_is_a_one_line_error(tmp_path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        command = ["serve", "--port", str(port), "--artifacts-dir", str(tmp_path / "artifacts")]
+        result = subprocess.run(
+            [sys.executable, "-m", "semspace", *command],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 2, result.stderr
+    assert f"error: could not bind 127.0.0.1:{port}: is the port taken" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -120,7 +120,10 @@ def create_server(settings: ServerSettings) -> SemspaceServer:
     except RuntimeError:  # grpcio raises where older versions returned port 0
         port = 0
     if port == 0:
-        raise OSError(f"could not bind {address}: is the port taken, or the host not this one?")
+        tls_hint = " or do tls_cert_file and tls_key_file not match?" if credentials else ""
+        raise OSError(
+            f"could not bind {address}: is the port taken, or the host not this one?{tls_hint}"
+        )
     # Metrics before start: if their port is taken, no gRPC server is left running.
     metrics = start_metrics(settings, registry)
     running = SemspaceServer(server, port, registry, health_servicer, servicer, keys, metrics)

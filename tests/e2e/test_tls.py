@@ -81,3 +81,19 @@ def test_mtls_refuses_a_client_certificate_from_another_ca(start_server, ca, tmp
         pytest.raises(UnavailableError),
     ):
         client.list_spaces()
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        (("key", "key"), r"tls_cert_file: .* is not PEM holding '-----BEGIN CERTIFICATE-----'"),
+        (("cert", "cert"), r"tls_key_file: .* is not PEM holding 'PRIVATE KEY-----'"),
+        # Both PEM, but the key is not the certificate's: gRPC refuses the pair.
+        (("cert", "other key"), r"could not bind .* tls_cert_file and tls_key_file not match"),
+    ],
+)
+def test_unusable_certificate_files_are_named(start_server, ca, files, message) -> None:
+    pem, other = ca.issue("server", server=True), ca.issue("other", server=True)
+    paths = {"cert": pem.cert, "key": pem.key, "other key": other.key}
+    with pytest.raises((ValueError, OSError), match=message):
+        start_server(tls_cert_file=paths[files[0]], tls_key_file=paths[files[1]])

@@ -90,9 +90,17 @@ def _pixels(pixels: Any) -> pb.Vectors | None:
     """uint8 (0..255) or float (0..1) images (n, h, w) -> rows of floats in [0, 1]."""
     if pixels is None:
         return None
-    array = np.asarray(pixels)
-    scaled = array.astype(np.float32) / 255.0 if array.dtype == np.uint8 else array
-    dim, data = pack(np.asarray(scaled, dtype=np.float32).reshape(len(array), -1))
+    array = real_array(pixels, "pixels", "an array of images")
+    if array.ndim != 3:
+        raise VectorError(
+            "pixels",
+            f"expected images as (count, height, width), got shape {array.shape}; "
+            "one image is pixels[None]",
+        )
+    if not len(array):
+        raise VectorError("pixels", "holds no image; send at least one")
+    scaled = array / 255.0 if np.asarray(pixels).dtype == np.uint8 else array
+    dim, data = pack(scaled.reshape(len(array), -1))
     return pb.Vectors(dim=dim, data=data)
 
 

@@ -104,6 +104,22 @@ def test_a_cnn_space_cannot_decode_and_says_what_can(client) -> None:
 
 
 @pytest.mark.parametrize(
+    ("pixels", "words"),
+    [
+        # The imaginary part was dropped with a warning, and the images embedded.
+        (np.zeros((1, 28, 28), np.complex64), "real numbers (it holds complex numbers)"),
+        # One image without its count axis was read as 28 images of 28 pixels.
+        (np.zeros((28, 28)), "(count, height, width), got shape (28, 28)"),
+        (np.zeros((0, 28, 28)), "holds no image"),
+    ],
+)
+def test_malformed_pixels_are_named_by_the_client(client, pixels, words) -> None:
+    with pytest.raises(ValueError) as raised:
+        client.embed("vae", pixels=pixels)
+    assert str(raised.value).startswith("pixels: ") and words in str(raised.value)
+
+
+@pytest.mark.parametrize(
     ("call", "words"),
     [
         (lambda c: c.embed("vae", images=[b"not an image"]), ["images[0]", "PNG or JPEG"]),

@@ -150,6 +150,6 @@ class ModelRpcs:
             convert.target_from_pb(request.start, dim, "start"),
             convert.target_from_pb(request.end, dim, "end"),
         ]
-        start, end = space.resolve(ends, "ends")
+        start, end = space.resolve(ends, ("start", "end"))
         latents = space.model.interpolate(start, end, steps, PATHS[request.path])
         return self._answer(space, space.model.decode(latents), latents)

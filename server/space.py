@@ -311,28 +311,32 @@ class Space(SpaceStore):
             parts.append(self._prepare(self.model.embed_images(images, "images"), "images"))
         return np.concatenate(parts) if parts else np.empty((0, self.manifest.dim)), composed
 
-    def resolve(self, targets: Sequence[Target], field: str) -> np.ndarray:
-        """Vectors of ids, vectors and raw inputs alike, as the space stores them."""
+    def resolve(self, targets: Sequence[Target], field: str | Sequence[str]) -> np.ndarray:
+        """Vectors of ids, vectors and raw inputs alike, as the space stores them. `field`
+        names the list ("items": items[0], items[1], ...) or each target ("start", "end")."""
         with self.lock.read():
             return self._resolve(targets, field)[0]
 
-    def _resolve(self, targets: Sequence[Target], field: str) -> tuple[np.ndarray, dict[str, int]]:
+    def _resolve(
+        self, targets: Sequence[Target], field: str | Sequence[str]
+    ) -> tuple[np.ndarray, dict[str, int]]:
         """Vectors of id and vector targets alike, and the rows of the ids."""
+        fields = [f"{field}[{i}]" for i in range(len(targets))] if isinstance(field, str) else field
         matrix = np.empty((len(targets), self.manifest.dim), dtype=np.float32)
         rows: dict[str, int] = {}
         for position, target in enumerate(targets):
             if isinstance(target, str):
-                rows[target] = self._row_of(target, f"{field}[{position}].id")
+                rows[target] = self._row_of(target, f"{fields[position]}.id")
                 matrix[position] = self.index.reconstruct(np.array([rows[target]]))[0]
                 continue
             if isinstance(target, Text):
-                name = f"{field}[{position}].text"
+                name = f"{fields[position]}.text"
                 vector = self.model.embed_texts([target.value], name)[0]
             elif isinstance(target, Pixels):
-                name = f"{field}[{position}].image"
+                name = f"{fields[position]}.image"
                 vector = self.model.embed_images(target.image[None], name)
             else:
-                name, vector = f"{field}[{position}].vector", target
+                name, vector = f"{fields[position]}.vector", target
             matrix[position] = self._prepare(vector, name)[0]
         return matrix, rows
 

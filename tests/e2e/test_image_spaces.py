@@ -134,6 +134,8 @@ def test_malformed_pixels_are_named_by_the_client(client, pixels, words) -> None
         (lambda c: c.sample("vae", 0), ["n", "got 0"]),
         (lambda c: c.sample("vae", 10_000), ["n", "256"]),
         (lambda c: c.interpolate("vae", "0", "1", steps=1), ["steps", "between 2 and"]),
+        # Named as the request names it ("end"), not "ends[1]".
+        (lambda c: c.interpolate("vae", np.zeros(20), np.full(20, 1e30)), ["end.vector"]),
         (lambda c: c.search("vae", Image(b"\x89PNG broken")), ["queries[0].image"]),
     ],
 )

@@ -67,7 +67,7 @@ class ModelRpcs:
             space = self._space(request.space)
             images = self._images(list(request.images), request.pixels)
             check_count(
-                len(request.texts) + len(images), "texts/images/pixels", self.limits.max_queries
+                len(request.texts) + len(images), "texts/images/pixels", self.limits, "max_queries"
             )
             if len(images) and not request.texts:
                 # Image calls of one space share a model forward pass; word lookups are too
@@ -82,7 +82,7 @@ class ModelRpcs:
     @maps_errors
     def Tokenize(self, request: pb.TokenizeRequest, context: grpc.ServicerContext):
         space = self._space(request.space)
-        check_count(len(request.texts), "texts", self.limits.max_queries)
+        check_count(len(request.texts), "texts", self.limits, "max_queries")
         tokens = []
         for text in request.texts:
             pieces, ids = space.model.tokenize(text, request.add_sos, request.add_eos)
@@ -99,7 +99,7 @@ class ModelRpcs:
     @maps_errors
     def Similarity(self, request: pb.SimilarityRequest, context: grpc.ServicerContext):
         space = self._space(request.space)
-        check_count(len(request.a), "a", self.limits.max_queries)
+        check_count(len(request.a), "a", self.limits, "max_queries")
         dim = space.manifest.dim
         scores = relations.similarity(
             space,
@@ -111,7 +111,7 @@ class ModelRpcs:
     @maps_errors
     def DoesntMatch(self, request: pb.DoesntMatchRequest, context: grpc.ServicerContext):
         space = self._space(request.space)
-        check_count(len(request.items), "items", self.limits.max_queries)
+        check_count(len(request.items), "items", self.limits, "max_queries")
         items = convert.targets_from_pb(request.items, space.manifest.dim, "items")
         index, scores = relations.doesnt_match(space, items)
         return pb.DoesntMatchResponse(index=index, scores=scores.tolist())
@@ -120,7 +120,7 @@ class ModelRpcs:
     def Decode(self, request: pb.DecodeRequest, context: grpc.ServicerContext):
         space = self._space(request.space)
         latents = convert.vectors_from_pb(request.latents, space.manifest.dim, "latents")
-        check_count(len(latents), "latents", self.limits.max_images)
+        check_count(len(latents), "latents", self.limits, "max_images")
         check_finite(latents, "latents")
         return self._answer(space, space.model.decode(latents), latents)
 
@@ -128,7 +128,7 @@ class ModelRpcs:
     def Reconstruct(self, request: pb.ReconstructRequest, context: grpc.ServicerContext):
         space = self._space(request.space)
         images = self._images(list(request.images), request.pixels)
-        check_count(len(images), "images/pixels", self.limits.max_images)
+        check_count(len(images), "images/pixels", self.limits, "max_images")
         latents = space.model.embed_images(images, "images")
         return self._answer(space, space.model.decode(latents), latents)
 

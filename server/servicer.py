@@ -106,7 +106,7 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
     @maps_errors
     def Upsert(self, request: pb.UpsertRequest, context: grpc.ServicerContext):
         space = self.registry.get(check_space_name(request.space))
-        ids = check_ids(request.ids, "ids", self.limits.max_points, unique=True)
+        ids = check_ids(request.ids, "ids", self.limits, "max_points", unique=True)
         vectors = convert.vectors_from_pb(request.vectors, space.manifest.dim, "vectors")
         payloads = canonical_payloads(
             request.payloads_json, len(ids), "payloads_json", self.limits.max_payload_bytes
@@ -119,14 +119,14 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
     @maps_errors
     def Delete(self, request: pb.DeleteRequest, context: grpc.ServicerContext):
         space = self.registry.get(check_space_name(request.space))
-        ids = check_ids(request.ids, "ids", self.limits.max_points, unique=False)
+        ids = check_ids(request.ids, "ids", self.limits, "max_points", unique=False)
         deleted, missing = space.delete(ids)
         return pb.DeleteResponse(deleted=deleted, missing_ids=missing, count=space.count)
 
     @maps_errors
     def Get(self, request: pb.GetRequest, context: grpc.ServicerContext):
         space = self.registry.get(check_space_name(request.space))
-        ids = check_ids(request.ids, "ids", self.limits.max_points, unique=False)
+        ids = check_ids(request.ids, "ids", self.limits, "max_points", unique=False)
         self._check_answer_vectors(space, len(ids), "ids")
         vectors, payloads = space.get(ids)
         answer = pb.GetResponse(
@@ -140,8 +140,8 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
     def Search(self, request: pb.SearchRequest, context: grpc.ServicerContext):
         with self.search_batcher.in_flight():
             space = self.registry.get(check_space_name(request.space))
-            check_count(len(request.queries), "queries", self.limits.max_queries)
-            check_at_most(len(request.exclude_ids), "exclude_ids", self.limits.max_points)
+            check_count(len(request.queries), "queries", self.limits, "max_queries")
+            check_at_most(len(request.exclude_ids), "exclude_ids", self.limits, "max_points")
             k = check_k(request.k if request.HasField("k") else None, self.limits.max_k)
             dim = space.manifest.dim
             if request.with_vectors:
@@ -209,8 +209,8 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
     @maps_errors
     def Arithmetic(self, request: pb.ArithmeticRequest, context: grpc.ServicerContext):
         space = self.registry.get(check_space_name(request.space))
-        check_count(len(request.terms), "terms", self.limits.max_terms)
-        check_at_most(len(request.exclude_ids), "exclude_ids", self.limits.max_points)
+        check_count(len(request.terms), "terms", self.limits, "max_terms")
+        check_at_most(len(request.exclude_ids), "exclude_ids", self.limits, "max_points")
         k = check_k(request.k if request.HasField("k") else None, self.limits.max_k)
         method = convert.method_from_pb(request.method)
         dim = space.manifest.dim

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from semspace.artifact import SPACE_NAME_PATTERN
 from semspace.server.errors import InvalidArgument, ResourceExhausted
+from semspace.server.settings import ServerSettings
 
 MAX_ID_BYTES = 256
 MAX_DOUBLE = sys.float_info.max
@@ -42,20 +43,26 @@ def check_space_name(name: str, field: str = "space", *, versioned: bool = True)
     return name
 
 
-def check_count(count: int, field: str, limit: int) -> None:
-    """Rejects an empty batch and one above the server's limit."""
+def check_count(count: int, field: str, settings: ServerSettings, setting: str) -> None:
+    """Rejects an empty batch and one above the server's limit, the setting named `setting`."""
     if count == 0:
         raise InvalidArgument(f"{field}: is empty; send at least one")
-    check_at_most(count, field, limit)
+    check_at_most(count, field, settings, setting)
 
 
-def check_at_most(count: int, field: str, limit: int) -> None:
+def check_at_most(count: int, field: str, settings: ServerSettings, setting: str) -> None:
+    limit = getattr(settings, setting)
     if count > limit:
-        raise ResourceExhausted(f"{field}: {count} items exceed the limit of {limit} per request")
+        raise ResourceExhausted(
+            f"{field}: {count:,} items exceed the limit of {limit:,} per request ({setting}); "
+            "split the request"
+        )
 
 
-def check_ids(ids: Sequence[str], field: str, limit: int, *, unique: bool) -> list[str]:
-    check_count(len(ids), field, limit)
+def check_ids(
+    ids: Sequence[str], field: str, settings: ServerSettings, setting: str, *, unique: bool
+) -> list[str]:
+    check_count(len(ids), field, settings, setting)
     seen: set[str] = set()
     for position, point_id in enumerate(ids):
         check_id(point_id, f"{field}[{position}]")

@@ -293,7 +293,7 @@ CASES = [
         "Search",
         pb.SearchRequest(space="s", queries=[pb.Query(id="a")] * 1025),
         Code.RESOURCE_EXHAUSTED,
-        ["queries", "1024"],
+        ["queries", "1,024", "max_queries"],
     ),
     (
         "Search",
@@ -305,13 +305,13 @@ CASES = [
         "Search",
         pb.SearchRequest(space="s", queries=[pb.Query(id="a")], exclude_ids=["b"] * 100_001),
         Code.RESOURCE_EXHAUSTED,
-        ["exclude_ids", "100000"],
+        ["exclude_ids", "100,000", "max_points"],
     ),
     (
         "Arithmetic",
         pb.ArithmeticRequest(space="s", terms=[pb.Term(id="a")], exclude_ids=["b"] * 100_001),
         Code.RESOURCE_EXHAUSTED,
-        ["exclude_ids", "100000"],
+        ["exclude_ids", "100,000", "max_points"],
     ),
     ("Arithmetic", pb.ArithmeticRequest(space="s"), Code.INVALID_ARGUMENT, ["terms", "empty"]),
     (
@@ -330,7 +330,7 @@ CASES = [
         "Arithmetic",
         pb.ArithmeticRequest(space="s", terms=[pb.Term(id="a")] * 33),
         Code.RESOURCE_EXHAUSTED,
-        ["terms", "32"],
+        ["terms", "32", "max_terms"],
     ),
     (
         "Arithmetic",
@@ -390,7 +390,7 @@ CASES = [
         "Get",
         pb.GetRequest(space="s", ids=["a"] * 100_001),
         Code.RESOURCE_EXHAUSTED,
-        ["ids", "100000"],
+        ["ids", "100,000", "max_points"],
     ),
     (
         "Upsert",

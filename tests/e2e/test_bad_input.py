@@ -19,7 +19,7 @@ from semspace.server.app import SemspaceServer, create_server
 from semspace.server.validation import MAX_DESCRIPTION_BYTES, MAX_PAYLOAD_NESTING
 from semspace.v1 import semspace_pb2 as pb
 from semspace.v1 import semspace_pb2_grpc as pb_grpc
-from tests.conftest import settings_for
+from tests.conftest import REPO, settings_for
 from tests.png_headers import PNG_MAGIC, png_header
 
 MAX_MESSAGE = 1 << 20
@@ -722,6 +722,9 @@ def test_the_suite_covers_every_rpc_with_at_least_40_cases() -> None:
     rpcs = {m.name for m in pb.DESCRIPTOR.services_by_name["Semspace"].methods}
     assert {case[0] for case in CASES} == rpcs
     assert len(CASES) >= 40
+    # The README counts them: it said 107 while there were 114.
+    readme = " ".join((REPO / "README.md").read_text().split())
+    assert f"`tests/e2e/test_bad_input.py` sends {len(CASES)} malformed requests" in readme
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])

@@ -16,7 +16,14 @@ import numpy as np
 from grpc_health.v1 import health_pb2_grpc
 
 from semspace.client import operations as ops
-from semspace.client.channel import API_KEY_ENV, Security, call_metadata, open_channel
+from semspace.client.channel import (
+    API_KEY_ENV,
+    DEFAULT_PORT,
+    Security,
+    call_metadata,
+    open_channel,
+    with_default_port,
+)
 from semspace.client.operations import Payload, Target
 from semspace.client.types import (
     ArithmeticResult,
@@ -34,7 +41,7 @@ from semspace.client.types import (
 )
 from semspace.v1 import semspace_pb2_grpc as pb_grpc
 
-DEFAULT_ADDRESS = "127.0.0.1:50051"
+DEFAULT_ADDRESS = f"127.0.0.1:{DEFAULT_PORT}"
 DEFAULT_TIMEOUT = 10.0
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
@@ -65,7 +72,7 @@ class SpaceApi:
         cert_file: str | Path | None = None,
         key_file: str | Path | None = None,
     ) -> None:
-        self.address = address
+        self.address = with_default_port(address)
         self.timeout = timeout
         security = Security(
             tls=tls,
@@ -75,7 +82,7 @@ class SpaceApi:
         )
         self._api_key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
         self._metadata = call_metadata(self._api_key, None)
-        self._channel = open_channel(address, security, max_message_bytes, aio=self._aio)
+        self._channel = open_channel(self.address, security, max_message_bytes, aio=self._aio)
         self._stubs = (
             pb_grpc.SemspaceStub(self._channel),
             health_pb2_grpc.HealthStub(self._channel),

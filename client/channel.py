@@ -5,12 +5,29 @@ Shared by Client and AsyncClient, so that both connect and authenticate the same
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
 
 API_KEY_ENV = "SEMSPACE_API_KEY"
+DEFAULT_PORT = 50051
+
+_HOST = re.compile(r"[A-Za-z0-9_.-]+")  # a name or IPv4 address, without a port
+_BARE_IPV6 = re.compile(r"[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")
+_BRACKETED_IPV6 = re.compile(r"\[[0-9A-Za-z:.%]+\]")
+
+
+def with_default_port(address: str) -> str:
+    """The address with semspace's port added where it names a host alone: gRPC would
+    otherwise go to 443, its default, and "localhost" would hang until the deadline. Addresses
+    with a port, a scheme ("dns:///", "unix:", "ipv6:...") or anything else pass unchanged."""
+    if _HOST.fullmatch(address) or _BRACKETED_IPV6.fullmatch(address):
+        return f"{address}:{DEFAULT_PORT}"
+    if _BARE_IPV6.fullmatch(address):
+        return f"[{address}]:{DEFAULT_PORT}"
+    return address
 
 
 @dataclass(frozen=True)

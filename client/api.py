@@ -240,6 +240,12 @@ class SpaceApi:
         operation = ops.scroll(space, cursor, limit, where, with_vectors, with_payloads)
         return self._run(operation, timeout)
 
+    def count(
+        self, space: str, *, where: dict[str, Any] | None = None, timeout: float | None = None
+    ) -> int:
+        """How many points match `where` (a filter as in search), or all points without one."""
+        return self._run(ops.count(space, where), timeout)
+
     def reload(
         self, spaces: Sequence[str] = (), *, timeout: float | None = None
     ) -> list[SpaceChange]:

@@ -398,6 +398,11 @@ def scroll(
     )
 
 
+def count(space: str, where: dict[str, Any] | None) -> Operation[int]:
+    request = pb.CountRequest(space=space, filter=None if where is None else filter_to_pb(where))
+    return "Count", request, lambda r: int(r.count)
+
+
 def reload(spaces: Sequence[str]) -> Operation[list[SpaceChange]]:
     return (
         "Reload",

@@ -56,6 +56,7 @@ RPC_ACCESS: dict[str, Access] = {
     "Sample": Access.READ,
     "Interpolate": Access.READ,
     "Scroll": Access.READ,
+    "Count": Access.READ,
     # Reload swaps what every caller sees: an admin action, so it needs a read-write key.
     "Reload": Access.WRITE,
 }

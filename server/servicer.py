@@ -196,6 +196,12 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
         return self._fitted(answer, request.with_payloads, "limit, with_payloads")
 
     @maps_errors
+    def Count(self, request: pb.CountRequest, context: grpc.ServicerContext):
+        space = self.registry.get(check_space_name(request.space))
+        where = filter_from_pb(request.filter) if request.HasField("filter") else None
+        return pb.CountResponse(count=space.count_matching(where))
+
+    @maps_errors
     def Reload(self, request: pb.ReloadRequest, context: grpc.ServicerContext):
         names = [check_space_name(n, f"spaces[{i}]") for i, n in enumerate(request.spaces)]
         changes = self.registry.reload(names)

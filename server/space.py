@@ -234,6 +234,14 @@ class Space(SpaceStore):
                 next_cursor=self._row_history.cursor(int(page[-1]) + 1) if more else None,
             )
 
+    def count_matching(self, where: Condition | None) -> int:
+        """Live points whose payloads match `where` (all of them when None)."""
+        with self.lock.read():
+            if where is None:
+                return self.count
+            live = self.index.live.mask
+            return int(np.count_nonzero(live & self.payload_index.mask(where, len(live))))
+
     def arithmetic(
         self,
         weights: Sequence[float],

@@ -650,6 +650,13 @@ CASES = [
     ("Scroll", pb.ScrollRequest(space="s", cursor="abc"), Code.INVALID_ARGUMENT, ["cursor"]),
     ("Scroll", pb.ScrollRequest(space="s", limit=0), Code.INVALID_ARGUMENT, ["limit"]),
     ("Scroll", pb.ScrollRequest(space="nope"), Code.NOT_FOUND, ["nope"]),
+    ("Count", pb.CountRequest(space="nope"), Code.NOT_FOUND, ["nope"]),
+    (
+        "Count",
+        pb.CountRequest(space="s", filter=pb.Filter(must=[pb.Condition(field="colour")])),
+        Code.INVALID_ARGUMENT,
+        ["filter.must[0]"],
+    ),
     ("Reload", pb.ReloadRequest(spaces=["ghost"]), Code.NOT_FOUND, ["spaces", "ghost"]),
     ("Reload", pb.ReloadRequest(spaces=["Bad!"]), Code.INVALID_ARGUMENT, ["spaces[0]"]),
     ("DropSpace", pb.DropSpaceRequest(space="frozen@7"), Code.NOT_FOUND, ["version 7"]),

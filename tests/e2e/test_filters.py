@@ -118,6 +118,20 @@ def test_filters_see_writes_and_deletes_at_once(client: Client, points) -> None:
     assert client.search("s", vectors[0], k=5, where={"colour": "white"}).ids == ["p1007"]
 
 
+def test_count_agrees_with_python_over_live_points(client: Client, points) -> None:
+    ids, vectors, payloads = points
+    client.create_space("s", DIM, index="hnsw")
+    client.upsert("s", ids, vectors, payloads)
+    client.delete("s", ids[:300])
+    # Replaced points are counted by their new payloads (each takes the next point's).
+    replaced = [payload(i + 1) for i in range(300, 310)]
+    client.upsert("s", ids[300:310], vectors[:10], replaced)
+    live = replaced + payloads[310:]
+    assert client.count("s") == len(live) == N - 300
+    for where, test in FILTERS:
+        assert client.count("s", where=where) == sum(map(test, live)), where
+
+
 def test_scroll_reads_every_matching_point_once(client: Client, points) -> None:
     ids, vectors, payloads = points
     client.create_space("s", DIM)

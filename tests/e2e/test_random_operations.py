@@ -1,8 +1,8 @@
 """Random writes and reads on every index type, each answer checked against a numpy model of the
 space: upserts that replace, deletes (mass ones force rebuilds), searches by vector and by id with
-filters, exclusions, knobs and exact scans, gets, scrolls, and restarts from the log and from
-snapshots. Searches by an approximate index are held to what any answer must be: k points when k
-match, only matching live points, their true scores, best first."""
+filters, exclusions, knobs and exact scans, gets, scrolls, counts, and restarts from the log and
+from snapshots. Searches by an approximate index are held to what any answer must be: k points
+when k match, only matching live points, their true scores, best first."""
 
 from __future__ import annotations
 
@@ -326,6 +326,13 @@ class Run:
 
     def count(self) -> None:
         assert self.client.get_space("s").count == len(self.model.vectors)
+        assert self.client.count("s") == len(self.model.vectors)
+        where = random_filter(self.rng)
+        if self.model.refuses(where):
+            with pytest.raises(InvalidArgumentError, match="has field"):
+                self.client.count("s", where=where)
+        else:
+            assert self.client.count("s", where=where) == len(self.model.matching(where))
 
 
 @pytest.mark.parametrize("setup", list(SETUPS))

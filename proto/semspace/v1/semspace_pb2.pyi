@@ -559,6 +559,20 @@ class ScrollResponse(_message.Message):
     next_cursor: str
     def __init__(self, ids: _Optional[_Iterable[str]] = ..., vectors: _Optional[_Union[Vectors, _Mapping]] = ..., payloads_json: _Optional[_Iterable[str]] = ..., next_cursor: _Optional[str] = ...) -> None: ...
 
+class CountRequest(_message.Message):
+    __slots__ = ("space", "filter")
+    SPACE_FIELD_NUMBER: _ClassVar[int]
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    space: str
+    filter: Filter
+    def __init__(self, space: _Optional[str] = ..., filter: _Optional[_Union[Filter, _Mapping]] = ...) -> None: ...
+
+class CountResponse(_message.Message):
+    __slots__ = ("count",)
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    count: int
+    def __init__(self, count: _Optional[int] = ...) -> None: ...
+
 class ReloadRequest(_message.Message):
     __slots__ = ("spaces",)
     SPACES_FIELD_NUMBER: _ClassVar[int]

@@ -124,6 +124,11 @@ class SemspaceStub:
                 request_serializer=semspace_dot_v1_dot_semspace__pb2.ScrollRequest.SerializeToString,
                 response_deserializer=semspace_dot_v1_dot_semspace__pb2.ScrollResponse.FromString,
                 _registered_method=True)
+        self.Count = channel.unary_unary(
+                '/semspace.v1.Semspace/Count',
+                request_serializer=semspace_dot_v1_dot_semspace__pb2.CountRequest.SerializeToString,
+                response_deserializer=semspace_dot_v1_dot_semspace__pb2.CountResponse.FromString,
+                _registered_method=True)
         self.Reload = channel.unary_unary(
                 '/semspace.v1.Semspace/Reload',
                 request_serializer=semspace_dot_v1_dot_semspace__pb2.ReloadRequest.SerializeToString,
@@ -264,6 +269,14 @@ class SemspaceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Count(self, request, context):
+        """How many live points match a filter (all of them without one): a number
+        without reading the points out. Writes answered before the call are counted.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def Reload(self, request, context):
         """Admin: loads spaces that are new or changed on disk (retrained, or given
         another index) beside the ones serving and swaps each in atomically under
@@ -366,6 +379,11 @@ def add_SemspaceServicer_to_server(servicer, server):
                     servicer.Scroll,
                     request_deserializer=semspace_dot_v1_dot_semspace__pb2.ScrollRequest.FromString,
                     response_serializer=semspace_dot_v1_dot_semspace__pb2.ScrollResponse.SerializeToString,
+            ),
+            'Count': grpc.unary_unary_rpc_method_handler(
+                    servicer.Count,
+                    request_deserializer=semspace_dot_v1_dot_semspace__pb2.CountRequest.FromString,
+                    response_serializer=semspace_dot_v1_dot_semspace__pb2.CountResponse.SerializeToString,
             ),
             'Reload': grpc.unary_unary_rpc_method_handler(
                     servicer.Reload,
@@ -859,6 +877,33 @@ class Semspace:
             '/semspace.v1.Semspace/Scroll',
             semspace_dot_v1_dot_semspace__pb2.ScrollRequest.SerializeToString,
             semspace_dot_v1_dot_semspace__pb2.ScrollResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Count(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/semspace.v1.Semspace/Count',
+            semspace_dot_v1_dot_semspace__pb2.CountRequest.SerializeToString,
+            semspace_dot_v1_dot_semspace__pb2.CountResponse.FromString,
             options,
             channel_credentials,
             insecure,

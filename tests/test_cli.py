@@ -125,6 +125,10 @@ def test_index_filter_scroll_and_reload_commands(capsys, server, tmp_path) -> No
     assert page["ids"] == ["0", "1", "2"]
     code, out, _ = run(capsys, server, "scroll", "h", "--cursor", page["next_cursor"], "--json")
     assert json.loads(out)["ids"] == ["3"] and json.loads(out)["next_cursor"] is None
+    code, out, _ = run(capsys, server, "count", "h")
+    assert code == 0 and out.strip() == "4"
+    code, out, err = run(capsys, server, "count", "h", "--where", '{"colour": "red"}')
+    assert code == 2 and "filter.must[0]" in err and "colour" in err
     code, out, _ = run(capsys, server, "reload", "--json")
     assert code == 0 and json.loads(out) == [
         {"space": "h", "action": "skipped", "version": 1, "detail": "user spaces are always live"}

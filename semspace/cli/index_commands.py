@@ -73,6 +73,13 @@ def cmd_scroll(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_count(args: argparse.Namespace) -> int:
+    with client_from(args) as client:
+        count = client.count(args.space, where=parse_where(args.where))
+    print(json.dumps({"count": count}) if args.json else count)
+    return 0
+
+
 def cmd_reload(args: argparse.Namespace) -> int:
     with client_from(args) as client:
         changes = client.reload(args.spaces)
@@ -112,6 +119,10 @@ def register(commands: argparse._SubParsersAction, artifacts_dir: Path) -> None:
     p.add_argument("--limit", type=int, default=100)
     p.add_argument("--where", help="payload filter as JSON")
     p.set_defaults(func=cmd_scroll)
+    p = commands.add_parser("count", parents=[json_flag], help="how many points match a filter")
+    p.add_argument("space")
+    p.add_argument("--where", help="payload filter as JSON (default: every point)")
+    p.set_defaults(func=cmd_count)
     p = commands.add_parser(
         "reload", parents=[json_flag], help="load new or changed spaces and swap them in"
     )

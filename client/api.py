@@ -143,9 +143,16 @@ class SpaceApi:
         return self._run(ops.upsert(space, ids, vectors, payloads), timeout)
 
     def delete(
-        self, space: str, ids: Sequence[str], *, timeout: float | None = None
+        self,
+        space: str,
+        ids: Sequence[str] = (),
+        *,
+        where: dict[str, Any] | None = None,
+        timeout: float | None = None,
     ) -> DeleteResult:
-        return self._run(ops.delete(space, ids), timeout)
+        """Deletes the points named, or every point whose payload matches `where` (a filter
+        as in search, with at least one condition)."""
+        return self._run(ops.delete(space, ids, where), timeout)
 
     def get(
         self,

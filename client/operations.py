@@ -204,8 +204,13 @@ def upsert(
     return "Upsert", request, lambda r: UpsertResult(r.inserted, r.updated, r.count)
 
 
-def delete(space: str, ids: Sequence[str]) -> Operation[DeleteResult]:
-    request = pb.DeleteRequest(space=space, ids=_strings(ids, "ids"))
+def delete(space: str, ids: Sequence[str], where: dict[str, Any] | None) -> Operation[DeleteResult]:
+    if where is None:
+        request = pb.DeleteRequest(space=space, ids=_strings(ids, "ids"))
+    elif ids:
+        raise ValueError("ids, where: give the ids to delete or a filter, not both")
+    else:
+        request = pb.DeleteRequest(space=space, filter=filter_to_pb(where))
     return "Delete", request, lambda r: DeleteResult(r.deleted, list(r.missing_ids), r.count)
 
 

@@ -76,6 +76,19 @@ def filter_from_pb(message: pb.Filter, field: str = "filter") -> Clause:
     return Clause(conditions("must"), conditions("should"), conditions("must_not"), field)
 
 
+def deletion_filter(request: pb.DeleteRequest) -> Clause:
+    """The filter of a Delete by filter: given instead of ids, and with a condition (a filter
+    without one matches every point; dropping the space says that plainly)."""
+    if request.ids:
+        raise InvalidArgument("ids, filter: give the ids to delete or a filter, not both")
+    where = filter_from_pb(request.filter)
+    if not (where.must or where.should or where.must_not):
+        raise InvalidArgument(
+            "filter: has no condition; to delete every point, drop the space (DropSpace)"
+        )
+    return where
+
+
 def condition_from_pb(message: pb.Condition, where: str) -> Condition:
     test = message.WhichOneof("test")
     if test is None:

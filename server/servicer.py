@@ -16,7 +16,12 @@ from semspace.server.metrics import observe_batch_size
 from semspace.server.model_servicer import ModelRpcs, embed_images_together
 from semspace.server.registry import SpaceRegistry
 from semspace.server.scroll_cursor import parse_cursor
-from semspace.server.search_convert import filter_from_pb, index_config_from_pb, knobs_from_pb
+from semspace.server.search_convert import (
+    deletion_filter,
+    filter_from_pb,
+    index_config_from_pb,
+    knobs_from_pb,
+)
 from semspace.server.settings import ServerSettings
 from semspace.server.space import SearchJob, Space
 from semspace.server.space_types import Neighbors
@@ -119,6 +124,9 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
     @maps_errors
     def Delete(self, request: pb.DeleteRequest, context: grpc.ServicerContext):
         space = self.registry.get(check_space_name(request.space))
+        if request.HasField("filter"):
+            deleted = space.delete_matching(deletion_filter(request))
+            return pb.DeleteResponse(deleted=deleted, count=space.count)
         ids = check_ids(request.ids, "ids", self.limits, "max_points", unique=False)
         deleted, missing = space.delete(ids)
         return pb.DeleteResponse(deleted=deleted, missing_ids=missing, count=space.count)

@@ -219,11 +219,7 @@ class Space(SpaceStore):
         first row without one)."""
         with self.lock.read():
             start = 0 if cursor is None else self._row_history.row(cursor)
-            live = self.index.live.mask
-            matching = live[start:]
-            if where is not None:
-                matching = matching & self.payload_index.mask(where, len(live))[start:]
-            rows = np.flatnonzero(matching)[: limit + 1] + start
+            rows = np.flatnonzero(self.live_matching(where)[start:])[: limit + 1] + start
             page, more = rows[:limit], len(rows) > limit
             return Page(
                 ids=self._ids.ids_at(page),
@@ -237,10 +233,7 @@ class Space(SpaceStore):
     def count_matching(self, where: Condition | None) -> int:
         """Live points whose payloads match `where` (all of them when None)."""
         with self.lock.read():
-            if where is None:
-                return self.count
-            live = self.index.live.mask
-            return int(np.count_nonzero(live & self.payload_index.mask(where, len(live))))
+            return int(np.count_nonzero(self.live_matching(where)))
 
     def arithmetic(
         self,

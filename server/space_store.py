@@ -29,7 +29,7 @@ from semspace.artifact import (
 )
 from semspace.server.columns import TextColumn
 from semspace.server.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
-from semspace.server.filters import PayloadIndex
+from semspace.server.filters import Condition, PayloadIndex
 from semspace.server.id_map import IdMap
 from semspace.server.index import StoredIndexMismatch, VectorIndex, write_threads
 from semspace.server.index_cache import RowsDigest
@@ -255,20 +255,46 @@ class SpaceStore:
 
     def delete(self, ids: list[str]) -> tuple[int, list[str]]:
         """(deleted, missing ids); an id named twice is deleted once."""
-        journal = self._require_writable()
         ids = list(dict.fromkeys(ids))
+
+        def named() -> tuple[list[str], np.ndarray]:
+            rows = self._ids.rows_of(ids)
+            present = [i for i, row in zip(ids, rows, strict=True) if row >= 0]
+            return present, rows[rows >= 0]
+
+        gone = set(self._delete_found(named))
+        return len(gone), [point_id for point_id in ids if point_id not in gone]
+
+    def delete_matching(self, where: Condition) -> int:
+        """Deletes every live point whose payload matches `where`; how many."""
+
+        def matching() -> tuple[list[str], np.ndarray]:
+            rows = np.flatnonzero(self.live_matching(where))
+            return self._ids.ids_at(rows), rows
+
+        return len(self._delete_found(matching))
+
+    def live_matching(self, where: Condition | None) -> np.ndarray:
+        """A mask over rows: the live points whose payloads match `where` (all when None).
+        The caller holds the lock."""
+        live = self.index.live.mask
+        return live if where is None else live & self.payload_index.mask(where, len(live))
+
+    def _delete_found(self, find: Callable[[], tuple[list[str], np.ndarray]]) -> list[str]:
+        """Deletes the points `find` names (ids, rows), looked up under the write lock; the ids.
+        They are logged by id, so that a replay deletes exactly these, whatever a filter that
+        found them would match by then."""
+        journal = self._require_writable()
         with self._writes:
             with self.lock.write():
                 self._require_open()
-                rows = self._ids.rows_of(ids)
-                present = [i for i, row in zip(ids, rows, strict=True) if row >= 0]
-                if present:
-                    journal.append(WalRecord("delete", present, [], None))
-                    self._remove_rows(rows[rows >= 0])
+                ids, rows = find()
+                if ids:
+                    journal.append(WalRecord("delete", ids, [], None))
+                    self._remove_rows(rows)
             self._rebuild_if_due()
             self._snapshot_if_due(journal)
-        gone = set(present)
-        return len(present), [point_id for point_id in ids if point_id not in gone]
+        return ids
 
     def drop(self) -> None:
         """Ends the space's writes as the registry drops it. A write whose call fetched the space

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from semspace.cli import main
+from semspace.client import Client
 from tests.conftest import EXAMPLES
 
 
@@ -129,6 +130,16 @@ def test_index_filter_scroll_and_reload_commands(capsys, server, tmp_path) -> No
     assert code == 0 and out.strip() == "4"
     code, out, err = run(capsys, server, "count", "h", "--where", '{"colour": "red"}')
     assert code == 2 and "filter.must[0]" in err and "colour" in err
+    code, _, err = run(capsys, server, "delete", "h")
+    assert code == 2 and "--where" in err
+    code, _, err = run(capsys, server, "delete", "h", "1", "--where", '{"colour": "red"}')
+    assert code == 2 and "not both" in err
+    with Client(server.address) as client:
+        client.upsert("h", ["r1", "r2"], np.ones((2, 4)), [{"colour": "red"}] * 2)
+    code, out, _ = run(capsys, server, "count", "h", "--where", '{"colour": "red"}', "--json")
+    assert code == 0 and json.loads(out) == {"count": 2}
+    code, out, err = run(capsys, server, "delete", "h", "--where", '{"colour": "red"}')
+    assert code == 0 and "deleted 2 points from 'h'; 4 remain" in out, err
     code, out, _ = run(capsys, server, "reload", "--json")
     assert code == 0 and json.loads(out) == [
         {"space": "h", "action": "skipped", "version": 1, "detail": "user spaces are always live"}

@@ -102,8 +102,10 @@ def cmd_get(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
+    if not args.ids and args.where is None:
+        raise ValueError("delete: name the ids to delete, or give --where")
     with _client(args) as client:
-        result = client.delete(args.space, args.ids)
+        result = client.delete(args.space, args.ids, where=index_commands.parse_where(args.where))
     missing = f" (not found: {', '.join(result.missing_ids)})" if result.missing_ids else ""
     print(f"deleted {result.deleted} points from '{args.space}'{missing}; {result.count} remain")
     return 0
@@ -186,9 +188,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("space")
     p.add_argument("ids", nargs="+")
     p.set_defaults(func=cmd_get)
-    p = commands.add_parser("delete", help="delete points by id")
+    p = commands.add_parser("delete", help="delete points by id, or those matching --where")
     p.add_argument("space")
-    p.add_argument("ids", nargs="+")
+    p.add_argument("ids", nargs="*")
+    p.add_argument("--where", help="payload filter as JSON, instead of ids")
     p.set_defaults(func=cmd_delete)
     p = commands.add_parser(
         "search", parents=[json_flag], help="nearest neighbours of a point, vector, text or image"

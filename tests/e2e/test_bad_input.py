@@ -44,6 +44,9 @@ class Raw:
 
 
 GOOD = vectors((1, 0, 0), (0, 1, 0))
+# Point "a" of space "s" carries {"city": "paris"}.
+CITY_PARIS = pb.Condition(field="city", equals=pb.Value(text="paris"))
+TEXT_RED = pb.Value(text="red")
 # Field 2 (texts, a string) of EmbedRequest holding the bytes ff fe: not UTF-8.
 EMBED_BAD_UTF8 = Raw(b"\x0a\x01s\x12\x02\xff\xfe")
 # Field 1 (space) announces 50 bytes and the message ends after 3.
@@ -236,6 +239,32 @@ CASES = [
         pb.DeleteRequest(space="frozen", ids=["a"]),
         Code.FAILED_PRECONDITION,
         ["read-only"],
+    ),
+    (
+        "Delete",
+        pb.DeleteRequest(space="frozen", filter=pb.Filter(must=[CITY_PARIS])),
+        Code.FAILED_PRECONDITION,
+        ["read-only"],
+    ),
+    (
+        "Delete",
+        pb.DeleteRequest(space="s", ids=["a"], filter=pb.Filter(must=[CITY_PARIS])),
+        Code.INVALID_ARGUMENT,
+        ["ids, filter", "not both"],
+    ),
+    (
+        "Delete",
+        pb.DeleteRequest(space="s", filter=pb.Filter()),
+        Code.INVALID_ARGUMENT,
+        ["filter", "no condition", "DropSpace"],
+    ),
+    (
+        "Delete",
+        pb.DeleteRequest(
+            space="s", filter=pb.Filter(must=[pb.Condition(field="colour", equals=TEXT_RED)])
+        ),
+        Code.INVALID_ARGUMENT,
+        ["filter.must[0]", "colour"],
     ),
     ("DropSpace", pb.DropSpaceRequest(space="frozen"), Code.FAILED_PRECONDITION, ["read-only"]),
     ("Get", pb.GetRequest(space="s", ids=["a", "ghost"]), Code.NOT_FOUND, ["ids[1]", "ghost"]),

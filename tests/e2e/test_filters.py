@@ -240,6 +240,35 @@ def test_scroll_across_rebuilds_reads_every_untouched_point_once(client: Client)
     assert set(ids[:500] + ids[5100:]) <= set(seen)
 
 
+def test_delete_by_filter_removes_the_matching_points_for_good(
+    start_server: Callable[..., SemspaceServer], points
+) -> None:
+    ids, vectors, payloads = points
+    server = start_server()
+    with Client(server.address) as client:
+        client.create_space("s", DIM, index="hnsw")
+        client.upsert("s", ids, vectors, payloads)
+        result = client.delete("s", where={"colour": "red", "price": {"lt": 50}})
+        doomed = {
+            ids[i] for i, p in enumerate(payloads) if p["colour"] == "red" and p["price"] < 50
+        }
+        assert (result.deleted, result.missing_ids, result.count) == (
+            len(doomed),
+            [],
+            N - len(doomed),
+        )
+        # Points written after the delete are not deleted by it, even where they match.
+        client.upsert("s", ["late"], vectors[:1], [{"colour": "red", "price": 1.0}])
+        assert client.count("s", where={"colour": "red"}) == N // 4 - len(doomed) + 1
+        assert client.delete("s", where={"colour": "white"}).deleted == 0
+    server.stop(0)
+    with Client(start_server().address) as client:  # replayed from the log
+        kept = set(client.scroll("s", limit=N).ids)
+        assert kept == (set(ids) - doomed) | {"late"}
+        found = client.search("s", vectors[0], k=20, where={"colour": "red"}, exact=True).ids
+        assert "late" in found and not doomed & set(found)
+
+
 def test_scroll_cursor_from_before_a_restart_is_refused(
     start_server: Callable[..., SemspaceServer],
 ) -> None:

@@ -1,8 +1,9 @@
 """Random writes and reads on every index type, each answer checked against a numpy model of the
-space: upserts that replace, deletes (mass ones force rebuilds), searches by vector and by id with
-filters, exclusions, knobs and exact scans, gets, scrolls, counts, and restarts from the log and
-from snapshots. Searches by an approximate index are held to what any answer must be: k points
-when k match, only matching live points, their true scores, best first."""
+space: upserts that replace, deletes by id and by filter (mass ones force rebuilds), searches by
+vector and by id with filters, exclusions, knobs and exact scans, gets, scrolls, counts, and
+restarts from the log and from snapshots. Searches by an approximate index are held to what any
+answer must be: k points when k match, only matching live points, their true scores, best
+first."""
 
 from __future__ import annotations
 
@@ -231,6 +232,8 @@ class Run:
         return f"p{self.next_id}"
 
     def delete(self) -> set[str]:
+        if self.rng.random() < 0.2:
+            return self.delete_matching()
         live = list(self.model.vectors)
         if len(live) > 50 and self.rng.random() < 0.3:
             ids = self.rng.sample(live, len(live) // 2)  # dead rows pile up: rebuilds
@@ -243,6 +246,20 @@ class Run:
         for point_id in gone:
             del self.model.vectors[point_id], self.model.payloads[point_id]
         return set(gone)
+
+    def delete_matching(self) -> set[str]:
+        where = random_filter(self.rng)
+        if self.model.refuses(where):
+            with pytest.raises(InvalidArgumentError, match="has field"):
+                self.client.delete("s", where=where)
+            return set()
+        gone = self.model.matching(where)
+        result = self.client.delete("s", where=where)
+        assert (result.deleted, result.missing_ids) == (len(gone), [])
+        for point_id in gone:
+            del self.model.vectors[point_id], self.model.payloads[point_id]
+        assert result.count == len(self.model.vectors)
+        return gone
 
     def search(self) -> None:
         live = list(self.model.vectors)

@@ -202,12 +202,14 @@ class UpsertResponse(_message.Message):
     def __init__(self, inserted: _Optional[int] = ..., updated: _Optional[int] = ..., count: _Optional[int] = ...) -> None: ...
 
 class DeleteRequest(_message.Message):
-    __slots__ = ("space", "ids")
+    __slots__ = ("space", "ids", "filter")
     SPACE_FIELD_NUMBER: _ClassVar[int]
     IDS_FIELD_NUMBER: _ClassVar[int]
+    FILTER_FIELD_NUMBER: _ClassVar[int]
     space: str
     ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, space: _Optional[str] = ..., ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    filter: Filter
+    def __init__(self, space: _Optional[str] = ..., ids: _Optional[_Iterable[str]] = ..., filter: _Optional[_Union[Filter, _Mapping]] = ...) -> None: ...
 
 class DeleteResponse(_message.Message):
     __slots__ = ("deleted", "missing_ids", "count")

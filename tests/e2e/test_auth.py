@@ -115,7 +115,7 @@ def test_a_streaming_rpc_added_to_the_service_later_still_needs_a_key(tmp_path) 
         yield b"2"
 
     handler = grpc.method_handlers_generic_handler(
-        "semspace.v1.Semspace", {"Count": grpc.unary_stream_rpc_method_handler(numbers)}
+        "semspace.v1.Semspace", {"Unlisted": grpc.unary_stream_rpc_method_handler(numbers)}
     )
     server = create_server(
         settings_for(tmp_path, api_keys=f"read-write:{WRITE_KEY},read-only:{READ_KEY}")
@@ -124,14 +124,14 @@ def test_a_streaming_rpc_added_to_the_service_later_still_needs_a_key(tmp_path) 
     server.load()
     try:
         with grpc.insecure_channel(server.address) as channel:
-            count = channel.unary_stream("/semspace.v1.Semspace/Count")
+            unlisted = channel.unary_stream("/semspace.v1.Semspace/Unlisted")
             with pytest.raises(grpc.RpcError) as raised:
-                list(count(b"", timeout=5))
+                list(unlisted(b"", timeout=5))
             assert raised.value.code() == grpc.StatusCode.UNAUTHENTICATED
             with pytest.raises(grpc.RpcError) as raised:
-                list(count(b"", metadata=(("authorization", f"Bearer {READ_KEY}"),), timeout=5))
+                list(unlisted(b"", metadata=(("authorization", f"Bearer {READ_KEY}"),), timeout=5))
             assert raised.value.code() == grpc.StatusCode.PERMISSION_DENIED
-            answer = count(b"", metadata=(("authorization", f"Bearer {WRITE_KEY}"),), timeout=5)
+            answer = unlisted(b"", metadata=(("authorization", f"Bearer {WRITE_KEY}"),), timeout=5)
             assert list(answer) == [b"1", b"2"]
     finally:
         server.stop(0)

@@ -179,11 +179,13 @@ class SpaceApi:
         ef_search: int | None = None,
         nprobe: int | None = None,
         exact: bool = False,
+        score_threshold: float | None = None,
         timeout: float | None = None,
     ) -> Neighbors:
         """Nearest neighbours of one vector, or of a stored point given by id (itself left out
         unless include_query_id). `where` filters on payloads (see `semspace.client.filters`);
-        ef_search (HNSW) / nprobe (IVF) set the effort; exact scans every point."""
+        ef_search (HNSW) / nprobe (IVF) set the effort; exact scans every point;
+        score_threshold keeps the neighbours scoring at least it (distances at most it, l2)."""
         name, request, parse = ops.search_batch(
             space,
             [query],
@@ -196,6 +198,7 @@ class SpaceApi:
             ef_search=ef_search,
             nprobe=nprobe,
             exact=exact,
+            score_threshold=score_threshold,
         )
         return self._run((name, request, lambda r: parse(r)[0]), timeout)
 
@@ -213,6 +216,7 @@ class SpaceApi:
         ef_search: int | None = None,
         nprobe: int | None = None,
         exact: bool = False,
+        score_threshold: float | None = None,
         timeout: float | None = None,
     ) -> list[Neighbors]:
         """One answer per query, in order; queries are rows of an array, ids, or a mix."""
@@ -228,6 +232,7 @@ class SpaceApi:
             ef_search=ef_search,
             nprobe=nprobe,
             exact=exact,
+            score_threshold=score_threshold,
         )
         return self._run(operation, timeout)
 

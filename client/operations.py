@@ -240,6 +240,7 @@ def search_batch(
     ef_search: int | None = None,
     nprobe: int | None = None,
     exact: bool = False,
+    score_threshold: float | None = None,
 ) -> Operation[list[Neighbors]]:
     request = pb.SearchRequest(
         space=space,
@@ -251,6 +252,7 @@ def search_batch(
         include_query_ids=include_query_ids,
         filter=None if where is None else filter_to_pb(where),
         params=pb.SearchParams(ef_search=ef_search, nprobe=nprobe, exact=exact),
+        score_threshold=score_threshold,
     )
     return (
         "Search",

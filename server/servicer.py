@@ -35,6 +35,7 @@ from semspace.server.validation import (
     check_description,
     check_ids,
     check_k,
+    check_score_threshold,
     check_space_name,
     check_weight,
 )
@@ -151,6 +152,10 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
             check_count(len(request.queries), "queries", self.limits, "max_queries")
             check_at_most(len(request.exclude_ids), "exclude_ids", self.limits, "max_points")
             k = check_k(request.k if request.HasField("k") else None, self.limits.max_k)
+            threshold = check_score_threshold(
+                request.score_threshold if request.HasField("score_threshold") else None,
+                space.manifest.metric,
+            )
             dim = space.manifest.dim
             if request.with_vectors:
                 rows = len(request.queries) * min(k, space.count)
@@ -173,6 +178,8 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
                 # Unfiltered searches of the same space and effort share one index call.
                 job = space.plan_search(queries, k, **options)
                 results = self.search_batcher.submit((space, knobs), job)
+        if threshold is not None:
+            results = [r.within(threshold, space.manifest.metric) for r in results]
         answer = pb.SearchResponse(results=[convert.neighbors_to_pb(r, dim) for r in results])
         return self._fitted(answer, request.with_payloads, "queries, k, with_payloads")
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from semspace.artifact import Metric
 from semspace.server.scroll_cursor import ScrollCursor
 
 
@@ -33,6 +34,19 @@ class Neighbors:
     scores: np.ndarray
     vectors: np.ndarray | None = None
     payloads: list[str] | None = None
+
+    def within(self, threshold: float, metric: Metric) -> Neighbors:
+        """The neighbours at least `threshold` similar: scores at least it, distances (l2) at
+        most it. They come best first, so those are the first ones."""
+        scores = self.scores.astype(np.float64)  # against the threshold as given, a double
+        passing = scores <= threshold if metric is Metric.L2 else scores >= threshold
+        n = len(passing) if passing.all() else int(np.argmin(passing))
+        return Neighbors(
+            self.ids[:n],
+            self.scores[:n],
+            None if self.vectors is None else self.vectors[:n],
+            None if self.payloads is None else self.payloads[:n],
+        )
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import re
 import sys
 from collections.abc import Sequence
 
-from semspace.artifact import SPACE_NAME_PATTERN
+from semspace.artifact import SPACE_NAME_PATTERN, Metric
 from semspace.server.errors import InvalidArgument, ResourceExhausted
 from semspace.server.settings import ServerSettings
 
@@ -208,6 +208,22 @@ def check_k(k: int | None, limit: int, field: str = "k", default: int = DEFAULT_
     if not 1 <= k <= limit:
         raise InvalidArgument(f"{field}: must be between 1 and {limit}, got {k}")
     return k
+
+
+def check_score_threshold(threshold: float | None, metric: Metric) -> float | None:
+    """A Search's score_threshold: finite and among the scores the metric gives, so that a
+    threshold meant for another metric (80 for 0.8) is named rather than matching nothing."""
+    if threshold is None:
+        return None
+    if not math.isfinite(threshold):
+        raise InvalidArgument(f"score_threshold: must be a finite number, got {threshold}")
+    if metric is Metric.COSINE and not -1 <= threshold <= 1:
+        raise InvalidArgument(f"score_threshold: cosine scores lie in [-1, 1], got {threshold}")
+    if metric is Metric.L2 and threshold < 0:
+        raise InvalidArgument(
+            f"score_threshold: l2 scores are distances, at least 0, got {threshold}"
+        )
+    return threshold
 
 
 def check_weight(weight: float, field: str) -> float:

@@ -5,6 +5,7 @@ suite left its data exactly as it was."""
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -270,6 +271,18 @@ CASES = [
     ("Get", pb.GetRequest(space="s", ids=["a", "ghost"]), Code.NOT_FOUND, ["ids[1]", "ghost"]),
     ("Get", pb.GetRequest(space="s"), Code.INVALID_ARGUMENT, ["ids", "empty"]),
     ("Search", pb.SearchRequest(space="s"), Code.INVALID_ARGUMENT, ["queries", "empty"]),
+    (
+        "Search",
+        pb.SearchRequest(space="s", queries=[pb.Query(id="a")], score_threshold=math.nan),
+        Code.INVALID_ARGUMENT,
+        ["score_threshold", "finite"],
+    ),
+    (
+        "Search",
+        pb.SearchRequest(space="s", queries=[pb.Query(id="a")], score_threshold=80),
+        Code.INVALID_ARGUMENT,
+        ["score_threshold", "cosine", "[-1, 1]"],
+    ),
     (
         "Search",
         pb.SearchRequest(space="s", queries=[pb.Query()]),

@@ -55,6 +55,53 @@ def test_search_equals_numpy_brute_force(client: Client, metric: str) -> None:
         np.testing.assert_allclose(answer.scores, scores, rtol=1e-4, atol=1e-4)
 
 
+# Per metric, thresholds from loose to strict: (cosine and ip: scores at least; l2: at most).
+THRESHOLDS = {
+    "cosine": [-1.0, 0.2, 0.6, 1.0],
+    "ip": [-50.0, 2.0, 6.0, 30.0],
+    "l2": [0.0, 4.0, 5.0, 99.0],
+}
+
+
+@pytest.mark.parametrize("metric", list(THRESHOLDS))
+def test_score_threshold_keeps_the_brute_force_neighbours_that_pass(
+    client: Client, metric: str
+) -> None:
+    rng = np.random.default_rng(11)
+    points = rng.normal(size=(400, 16)).astype(np.float32)
+    queries = rng.normal(size=(12, 16)).astype(np.float32)
+    ids = [f"p{i}" for i in range(len(points))]
+    client.create_space("t", 16, metric)
+    client.upsert("t", ids, points, [{"even": i % 2 == 0} for i in range(len(points))])
+    rows, scores = brute_force(points.astype(np.float64), queries.astype(np.float64), metric, 20)
+    sizes = set()
+    for threshold in THRESHOLDS[metric]:
+        passing = scores <= threshold if metric == "l2" else scores >= threshold
+        # Micro-batched, exact and filtered searches all apply it.
+        for options in ({}, {"exact": True}, {"where": {"even": [True, False]}}):
+            answers = client.search_batch("t", queries, k=20, score_threshold=threshold, **options)
+            for answer, row, keep in zip(answers, rows, passing, strict=True):
+                assert answer.ids == [ids[r] for r in row[keep]], (threshold, options)
+                sizes.add(len(answer.ids))
+    assert min(sizes) == 0 and max(sizes) == 20 and len(sizes) >= 4  # thresholds that bite
+
+
+@pytest.mark.parametrize(
+    ("metric", "threshold", "message"),
+    [
+        ("l2", -0.5, "distances, at least 0"),
+        ("cosine", -1.01, r"\[-1, 1\]"),
+        ("ip", 1e309, "finite"),
+    ],
+)
+def test_score_thresholds_no_score_could_meet_are_named(
+    client: Client, metric: str, threshold: float, message: str
+) -> None:
+    filled_space(client, "t", 0, metric)
+    with pytest.raises(InvalidArgumentError, match=f"score_threshold: .*{message}"):
+        client.search("t", "p0", score_threshold=threshold)
+
+
 @pytest.mark.parametrize("metric", ["cosine", "l2"])
 def test_arithmetic_3cosadd_equals_brute_force_on_the_combined_vector(
     client: Client, metric: str

@@ -254,7 +254,7 @@ class Query(_message.Message):
     def __init__(self, id: _Optional[str] = ..., vector: _Optional[bytes] = ..., text: _Optional[str] = ..., image: _Optional[bytes] = ...) -> None: ...
 
 class SearchRequest(_message.Message):
-    __slots__ = ("space", "queries", "k", "exclude_ids", "with_vectors", "with_payloads", "include_query_ids", "filter", "params")
+    __slots__ = ("space", "queries", "k", "exclude_ids", "with_vectors", "with_payloads", "include_query_ids", "filter", "params", "score_threshold")
     SPACE_FIELD_NUMBER: _ClassVar[int]
     QUERIES_FIELD_NUMBER: _ClassVar[int]
     K_FIELD_NUMBER: _ClassVar[int]
@@ -264,6 +264,7 @@ class SearchRequest(_message.Message):
     INCLUDE_QUERY_IDS_FIELD_NUMBER: _ClassVar[int]
     FILTER_FIELD_NUMBER: _ClassVar[int]
     PARAMS_FIELD_NUMBER: _ClassVar[int]
+    SCORE_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
     space: str
     queries: _containers.RepeatedCompositeFieldContainer[Query]
     k: int
@@ -273,7 +274,8 @@ class SearchRequest(_message.Message):
     include_query_ids: bool
     filter: Filter
     params: SearchParams
-    def __init__(self, space: _Optional[str] = ..., queries: _Optional[_Iterable[_Union[Query, _Mapping]]] = ..., k: _Optional[int] = ..., exclude_ids: _Optional[_Iterable[str]] = ..., with_vectors: _Optional[bool] = ..., with_payloads: _Optional[bool] = ..., include_query_ids: _Optional[bool] = ..., filter: _Optional[_Union[Filter, _Mapping]] = ..., params: _Optional[_Union[SearchParams, _Mapping]] = ...) -> None: ...
+    score_threshold: float
+    def __init__(self, space: _Optional[str] = ..., queries: _Optional[_Iterable[_Union[Query, _Mapping]]] = ..., k: _Optional[int] = ..., exclude_ids: _Optional[_Iterable[str]] = ..., with_vectors: _Optional[bool] = ..., with_payloads: _Optional[bool] = ..., include_query_ids: _Optional[bool] = ..., filter: _Optional[_Union[Filter, _Mapping]] = ..., params: _Optional[_Union[SearchParams, _Mapping]] = ..., score_threshold: _Optional[float] = ...) -> None: ...
 
 class SearchParams(_message.Message):
     __slots__ = ("ef_search", "nprobe", "exact")

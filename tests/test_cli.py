@@ -119,6 +119,11 @@ def test_index_filter_scroll_and_reload_commands(capsys, server, tmp_path) -> No
     assert json.loads(out)["index_info"]["params"]["m"] == 8
     code, out, _ = run(capsys, server, "search", "h", "--id", "0", "--ef-search", "4", "--json")
     assert code == 0 and len(json.loads(out)) == 3
+    code, out, _ = run(capsys, server, "search", "h", "--vector", "1,0,0,0", "--json")
+    assert code == 0 and len(json.loads(out)) == 4
+    args = ("search", "h", "--vector", "1,0,0,0", "--score-threshold", "0.5", "--json")
+    code, out, _ = run(capsys, server, *args)
+    assert code == 0 and [row["id"] for row in json.loads(out)] == ["0"]
     code, _, err = run(capsys, server, "search", "h", "--id", "0", "--nprobe", "4")
     assert code == 2 and "params.nprobe" in err
     code, out, _ = run(capsys, server, "scroll", "h", "--limit", "3", "--json")

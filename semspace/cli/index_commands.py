@@ -48,6 +48,11 @@ def add_search_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ef-search", type=int, help="HNSW search effort for this query")
     parser.add_argument("--nprobe", type=int, help="IVF buckets scanned for this query")
     parser.add_argument("--exact", action="store_true", help="scan every point exactly")
+    parser.add_argument(
+        "--score-threshold",
+        type=float,
+        help="only neighbours scoring at least this (l2: within this distance)",
+    )
 
 
 def search_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -56,6 +61,7 @@ def search_options(args: argparse.Namespace) -> dict[str, Any]:
         "ef_search": args.ef_search,
         "nprobe": args.nprobe,
         "exact": args.exact,
+        "score_threshold": args.score_threshold,
     }
 
 

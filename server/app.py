@@ -15,6 +15,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from semspace.server import tls
+from semspace.server.artifact_watch import ArtifactWatch
 from semspace.server.auth import KeyStore, is_loopback, load_key_store
 from semspace.server.interceptors import RequestInterceptor
 from semspace.server.memory import release_free_memory, tune_malloc
@@ -42,6 +43,7 @@ class SemspaceServer:
     servicer: SemspaceServicer
     keys: KeyStore
     metrics: MetricsEndpoint | None = None
+    watch: ArtifactWatch | None = None
     _stopped: bool = False
 
     @property
@@ -56,6 +58,10 @@ class SemspaceServer:
         self.registry.load_all()
         release_free_memory()
         self._set_health(health_pb2.HealthCheckResponse.SERVING)
+        interval = self.registry.settings.reload_interval_seconds
+        if interval > 0:
+            self.watch = ArtifactWatch(self.registry, interval)
+            self.watch.start()
 
     def stop(self, grace: float | None = None) -> None:
         """NOT_SERVING first (load balancers stop sending), drain in-flight calls, close logs.
@@ -64,6 +70,8 @@ class SemspaceServer:
             return
         self._stopped = True
         self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
+        if self.watch is not None:
+            self.watch.stop()
         if grace is None:
             grace = self.registry.settings.grace_seconds
         self.grpc_server.stop(grace).wait()

@@ -95,6 +95,12 @@ class ServerSettings(BaseSettings):
     drain_delay_seconds: float = Field(
         1.0, ge=0, description="NOT_SERVING for this long, still answering, before draining."
     )
+    reload_interval_seconds: float = Field(
+        0.0,
+        ge=0,
+        description="Look for spaces changed on disk this often and swap them in, as Reload "
+        "does; 0: only on Reload.",
+    )
     # Security (server/auth.py, server/tls.py): see the README's section on auth and TLS.
     auth: Literal["auto", "on", "off"] = Field(
         "auto", description="auto: on when keys are given or the host is not loopback."

@@ -4,6 +4,8 @@ while queries keep coming; none fails or sees a mix, and the old version stays r
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -103,3 +105,36 @@ def test_versions_drop_and_reload_rules(start_server, tmp_path: Path) -> None:
             client.search("vecs@1", np.zeros(DIM))
         with pytest.raises(NotFoundError, match="'nope'"):
             client.reload(["nope"])
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the watch did not swap the space in"
+        time.sleep(0.05)
+
+
+def test_the_artifact_watch_swaps_in_retrained_spaces_and_keeps_serving_broken_ones(
+    start_server, tmp_path: Path
+) -> None:
+    """With reload_interval_seconds set, a retrained space is served without a Reload call; a
+    broken one leaves the old version serving until it is fixed."""
+    root = tmp_path / "artifacts"
+    first = write_space(root, seed=1)
+    server = start_server(reload_interval_seconds=0.05)
+    query = np.ones(DIM, dtype=np.float32)
+    with Client(server.address) as client:
+        assert client.search("vecs", query, k=3).ids == top_ids(first, query, 3)
+        second = write_space(root, seed=2)
+        wait_for(lambda: client.get_space("vecs").version == 2)
+        assert client.search("vecs", query, k=3).ids == top_ids(second, query, 3)
+        # A new manifest over vectors cut short: the load fails, version 2 serves on.
+        update_index(root / "vecs", IndexConfig(kind=IndexKind.HNSW, m=8))
+        vectors_file = root / "vecs" / "vectors.npy"
+        vectors_file.write_bytes(vectors_file.read_bytes()[:-64])
+        time.sleep(0.5)
+        assert client.get_space("vecs").version == 2
+        assert client.search("vecs", query, k=3).ids == top_ids(second, query, 3)
+        third = write_space(root, seed=3)
+        wait_for(lambda: client.get_space("vecs").version == 3)
+        assert client.search("vecs", query, k=3).ids == top_ids(third, query, 3)

@@ -142,6 +142,18 @@ class SpaceApi:
         """Inserts or replaces points; visible to the next call once this returns."""
         return self._run(ops.upsert(space, ids, vectors, payloads), timeout)
 
+    def set_payloads(
+        self,
+        space: str,
+        ids: Sequence[str],
+        payloads: Sequence[Payload] | Payload,
+        *,
+        timeout: float | None = None,
+    ) -> int:
+        """Replaces the points' payloads (None clears one), keeping their vectors; how many.
+        Every id must be in the space, or nothing changes (NotFoundError)."""
+        return self._run(ops.set_payloads(space, ids, payloads), timeout)
+
     def delete(
         self,
         space: str,

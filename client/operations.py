@@ -198,10 +198,24 @@ def upsert(
         space=space, ids=_strings(ids, "ids"), vectors=pb.Vectors(dim=dim, data=data)
     )
     if payloads is not None:
-        if isinstance(payloads, Mapping):  # the one payload of one point
-            payloads = [payloads]
-        request.payloads_json.extend("" if p is None else json.dumps(p) for p in payloads)
+        request.payloads_json.extend(_payloads_json(payloads))
     return "Upsert", request, lambda r: UpsertResult(r.inserted, r.updated, r.count)
+
+
+def _payloads_json(payloads: Sequence[Payload] | Payload) -> list[str]:
+    """Each payload as JSON, "" for None; one dict is the payload of one point."""
+    if payloads is None or isinstance(payloads, Mapping):
+        payloads = [payloads]
+    return ["" if p is None else json.dumps(p) for p in payloads]
+
+
+def set_payloads(
+    space: str, ids: Sequence[str], payloads: Sequence[Payload] | Payload
+) -> Operation[int]:
+    request = pb.SetPayloadsRequest(
+        space=space, ids=_strings(ids, "ids"), payloads_json=_payloads_json(payloads)
+    )
+    return "SetPayloads", request, lambda r: int(r.updated)
 
 
 def delete(space: str, ids: Sequence[str], where: dict[str, Any] | None) -> Operation[DeleteResult]:

@@ -44,6 +44,7 @@ RPC_ACCESS: dict[str, Access] = {
     "DropSpace": Access.WRITE,
     "Upsert": Access.WRITE,
     "Delete": Access.WRITE,
+    "SetPayloads": Access.WRITE,
     "Get": Access.READ,
     "Search": Access.READ,
     "Arithmetic": Access.READ,

@@ -123,6 +123,21 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
         return pb.UpsertResponse(inserted=inserted, updated=updated, count=space.count)
 
     @maps_errors
+    def SetPayloads(self, request: pb.SetPayloadsRequest, context: grpc.ServicerContext):
+        space = self.registry.get(check_space_name(request.space))
+        ids = check_ids(request.ids, "ids", self.limits, "max_points", unique=True)
+        if len(request.payloads_json) != len(ids):
+            raise InvalidArgument(
+                f"payloads_json: {len(request.payloads_json)} payloads for {len(ids)} ids; "
+                'send one per id ("" clears a payload)'
+            )
+        payloads = canonical_payloads(
+            request.payloads_json, len(ids), "payloads_json", self.limits.max_payload_bytes
+        )
+        space.set_payloads(ids, payloads)
+        return pb.SetPayloadsResponse(updated=len(ids))
+
+    @maps_errors
     def Delete(self, request: pb.DeleteRequest, context: grpc.ServicerContext):
         space = self.registry.get(check_space_name(request.space))
         if request.HasField("filter"):

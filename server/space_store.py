@@ -253,6 +253,21 @@ class SpaceStore:
             self._snapshot_if_due(journal)
         return len(ids) - updated, updated
 
+    def set_payloads(self, ids: list[str], payloads: list[str]) -> None:
+        """Replaces the points' payloads; their vectors stay as stored. Logged and applied as
+        an upsert of the stored vectors, so replay and every index type take it as they take
+        any replacement (the points move to new rows)."""
+        journal = self._require_writable()
+        with self._writes:
+            with self.lock.write():
+                self._require_open()
+                rows = self._rows_of(ids, "ids")
+                vectors = self.index.reconstruct(rows)
+                journal.append(WalRecord("upsert", ids, payloads, vectors))
+                self._replace(rows, ids, vectors, payloads)
+            self._rebuild_if_due()
+            self._snapshot_if_due(journal)
+
     def delete(self, ids: list[str]) -> tuple[int, list[str]]:
         """(deleted, missing ids); an id named twice is deleted once."""
         ids = list(dict.fromkeys(ids))

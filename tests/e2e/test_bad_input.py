@@ -267,6 +267,37 @@ CASES = [
         Code.INVALID_ARGUMENT,
         ["filter.must[0]", "colour"],
     ),
+    (
+        "SetPayloads",
+        pb.SetPayloadsRequest(space="nope", ids=["a"], payloads_json=['{"x": 1}']),
+        Code.NOT_FOUND,
+        ["nope"],
+    ),
+    (
+        "SetPayloads",
+        # "a" is there and "zzz" is not: nothing changes (the suite's checksum says so).
+        pb.SetPayloadsRequest(space="s", ids=["a", "zzz"], payloads_json=['{"x": 1}', ""]),
+        Code.NOT_FOUND,
+        ["ids[1]", "zzz"],
+    ),
+    (
+        "SetPayloads",
+        pb.SetPayloadsRequest(space="s", ids=["a", "b"], payloads_json=['{"x": 1}']),
+        Code.INVALID_ARGUMENT,
+        ["payloads_json", "1 payloads for 2 ids"],
+    ),
+    (
+        "SetPayloads",
+        pb.SetPayloadsRequest(space="s", ids=["a"], payloads_json=["[1, 2]"]),
+        Code.INVALID_ARGUMENT,
+        ["payloads_json[0]"],
+    ),
+    (
+        "SetPayloads",
+        pb.SetPayloadsRequest(space="frozen", ids=["a"], payloads_json=['{"x": 1}']),
+        Code.FAILED_PRECONDITION,
+        ["read-only"],
+    ),
     ("DropSpace", pb.DropSpaceRequest(space="frozen"), Code.FAILED_PRECONDITION, ["read-only"]),
     ("Get", pb.GetRequest(space="s", ids=["a", "ghost"]), Code.NOT_FOUND, ["ids[1]", "ghost"]),
     ("Get", pb.GetRequest(space="s"), Code.INVALID_ARGUMENT, ["ids", "empty"]),

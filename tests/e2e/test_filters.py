@@ -269,6 +269,33 @@ def test_delete_by_filter_removes_the_matching_points_for_good(
         assert "late" in found and not doomed & set(found)
 
 
+def test_set_payloads_changes_what_filters_see_and_keeps_vectors(
+    start_server: Callable[..., SemspaceServer], points
+) -> None:
+    ids, vectors, payloads = points
+    server = start_server()
+    with Client(server.address) as client:
+        client.create_space("s", DIM, index="hnsw")
+        client.upsert("s", ids, vectors, payloads)
+        before = client.get("s", ids[:3]).vectors
+        assert client.set_payloads("s", ids[:3], [{"colour": "gold"}, None, {"rare": True}]) == 3
+        assert client.count("s") == N
+        assert client.search("s", vectors[0], k=5, where={"colour": "gold"}).ids == ids[:1]
+        assert client.get("s", ids[:3], with_payloads=True).payloads == [
+            {"colour": "gold"},
+            None,
+            {"rare": True},
+        ]
+        np.testing.assert_array_equal(client.get("s", ids[:3]).vectors, before)
+    server.stop(0)
+    with Client(start_server().address) as client:  # replayed from the log
+        got = client.get("s", ids[:3], with_payloads=True)
+        assert got.payloads == [{"colour": "gold"}, None, {"rare": True}]
+        np.testing.assert_array_equal(got.vectors, before)
+        rare = client.search("s", vectors[0], k=10, where={"rare": True}).ids
+        assert sorted(rare) == sorted([ids[2], *(ids[i] for i in range(7, N, 1000))])
+
+
 def test_scroll_cursor_from_before_a_restart_is_refused(
     start_server: Callable[..., SemspaceServer],
 ) -> None:

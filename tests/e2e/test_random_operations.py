@@ -1,8 +1,8 @@
 """Random writes and reads on every index type, each answer checked against a numpy model of the
-space: upserts that replace, deletes by id and by filter (mass ones force rebuilds), searches by
-vector and by id with filters, exclusions, knobs and exact scans, gets, scrolls, counts, and
-restarts from the log and from snapshots. Searches by an approximate index are held to what any
-answer must be: k points when k match, only matching live points, their true scores, best
+space: upserts that replace, payloads set, deletes by id and by filter (mass ones force rebuilds),
+searches by vector and by id with filters, exclusions, knobs and exact scans, gets, scrolls,
+counts, and restarts from the log and from snapshots. Searches by an approximate index are held to
+what any answer must be: k points when k match, only matching live points, their true scores, best
 first."""
 
 from __future__ import annotations
@@ -261,6 +261,20 @@ class Run:
         assert result.count == len(self.model.vectors)
         return gone
 
+    def set_payloads(self) -> set[str]:
+        live = list(self.model.vectors)
+        ids = self.rng.sample(live, min(len(live), self.rng.randint(1, 20)))
+        payloads = [random_payload(self.rng) for _ in ids]
+        if not ids or self.rng.random() < 0.1:  # one id missing: nothing may change
+            with pytest.raises(NotFoundError, match="not in space"):
+                self.client.set_payloads("s", [*ids, "missing"], [*payloads, None])
+            return set()
+        assert self.client.set_payloads("s", ids, payloads) == len(ids)
+        for point_id, payload in zip(ids, payloads, strict=True):
+            self.model.payloads[point_id] = payload
+            self.model.fields_ever |= {path for path, _ in flattened(payload)}
+        return set(ids)
+
     def search(self) -> None:
         live = list(self.model.vectors)
         if not live:
@@ -360,6 +374,7 @@ def test_random_operations_agree_with_the_model(
     operations = {
         run.upsert: 30,
         run.delete: 10,
+        run.set_payloads: 5,
         run.search: 35,
         run.arithmetic: 5,
         run.get: 6,

@@ -221,6 +221,22 @@ class DeleteResponse(_message.Message):
     count: int
     def __init__(self, deleted: _Optional[int] = ..., missing_ids: _Optional[_Iterable[str]] = ..., count: _Optional[int] = ...) -> None: ...
 
+class SetPayloadsRequest(_message.Message):
+    __slots__ = ("space", "ids", "payloads_json")
+    SPACE_FIELD_NUMBER: _ClassVar[int]
+    IDS_FIELD_NUMBER: _ClassVar[int]
+    PAYLOADS_JSON_FIELD_NUMBER: _ClassVar[int]
+    space: str
+    ids: _containers.RepeatedScalarFieldContainer[str]
+    payloads_json: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, space: _Optional[str] = ..., ids: _Optional[_Iterable[str]] = ..., payloads_json: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class SetPayloadsResponse(_message.Message):
+    __slots__ = ("updated",)
+    UPDATED_FIELD_NUMBER: _ClassVar[int]
+    updated: int
+    def __init__(self, updated: _Optional[int] = ...) -> None: ...
+
 class GetRequest(_message.Message):
     __slots__ = ("space", "ids", "with_payloads")
     SPACE_FIELD_NUMBER: _ClassVar[int]

@@ -64,6 +64,11 @@ class SemspaceStub:
                 request_serializer=semspace_dot_v1_dot_semspace__pb2.DeleteRequest.SerializeToString,
                 response_deserializer=semspace_dot_v1_dot_semspace__pb2.DeleteResponse.FromString,
                 _registered_method=True)
+        self.SetPayloads = channel.unary_unary(
+                '/semspace.v1.Semspace/SetPayloads',
+                request_serializer=semspace_dot_v1_dot_semspace__pb2.SetPayloadsRequest.SerializeToString,
+                response_deserializer=semspace_dot_v1_dot_semspace__pb2.SetPayloadsResponse.FromString,
+                _registered_method=True)
         self.Get = channel.unary_unary(
                 '/semspace.v1.Semspace/Get',
                 request_serializer=semspace_dot_v1_dot_semspace__pb2.GetRequest.SerializeToString,
@@ -176,6 +181,14 @@ class SemspaceServicer:
 
     def Delete(self, request, context):
         """Removes points by id; ids that do not exist are reported, not an error.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetPayloads(self, request, context):
+        """Replaces stored points' payloads and keeps their vectors, so a label or a
+        price changes without sending the vector again.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -319,6 +332,11 @@ def add_SemspaceServicer_to_server(servicer, server):
                     servicer.Delete,
                     request_deserializer=semspace_dot_v1_dot_semspace__pb2.DeleteRequest.FromString,
                     response_serializer=semspace_dot_v1_dot_semspace__pb2.DeleteResponse.SerializeToString,
+            ),
+            'SetPayloads': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetPayloads,
+                    request_deserializer=semspace_dot_v1_dot_semspace__pb2.SetPayloadsRequest.FromString,
+                    response_serializer=semspace_dot_v1_dot_semspace__pb2.SetPayloadsResponse.SerializeToString,
             ),
             'Get': grpc.unary_unary_rpc_method_handler(
                     servicer.Get,
@@ -553,6 +571,33 @@ class Semspace:
             '/semspace.v1.Semspace/Delete',
             semspace_dot_v1_dot_semspace__pb2.DeleteRequest.SerializeToString,
             semspace_dot_v1_dot_semspace__pb2.DeleteResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetPayloads(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/semspace.v1.Semspace/SetPayloads',
+            semspace_dot_v1_dot_semspace__pb2.SetPayloadsRequest.SerializeToString,
+            semspace_dot_v1_dot_semspace__pb2.SetPayloadsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -270,6 +270,19 @@ class SpaceApi:
         """How many points match `where` (a filter as in search), or all points without one."""
         return self._run(ops.count(space, where), timeout)
 
+    def set_alias(self, alias: str, space: str, *, timeout: float | None = None) -> str | None:
+        """Points `alias` at `space` (creating or moving it): calls naming the alias go there
+        from the next call on. Returns the space it pointed at before, None if it is new."""
+        return self._run(ops.set_alias(alias, space), timeout)
+
+    def delete_alias(self, alias: str, *, timeout: float | None = None) -> str:
+        """Removes an alias; returns the space it pointed at."""
+        return self._run(ops.delete_alias(alias), timeout)
+
+    def list_aliases(self, *, timeout: float | None = None) -> dict[str, str]:
+        """Alias -> space, for every alias."""
+        return self._run(ops.list_aliases(), timeout)
+
     def reload(
         self, spaces: Sequence[str] = (), *, timeout: float | None = None
     ) -> list[SpaceChange]:

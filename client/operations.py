@@ -424,6 +424,23 @@ def count(space: str, where: dict[str, Any] | None) -> Operation[int]:
     return "Count", request, lambda r: int(r.count)
 
 
+def set_alias(alias: str, space: str) -> Operation[str | None]:
+    request = pb.SetAliasRequest(alias=alias, space=space)
+    return "SetAlias", request, lambda r: r.previous_space or None
+
+
+def delete_alias(alias: str) -> Operation[str]:
+    return "DeleteAlias", pb.DeleteAliasRequest(alias=alias), lambda r: r.space
+
+
+def list_aliases() -> Operation[dict[str, str]]:
+    return (
+        "ListAliases",
+        pb.ListAliasesRequest(),
+        lambda r: {a.alias: a.space for a in r.aliases},
+    )
+
+
 def reload(spaces: Sequence[str]) -> Operation[list[SpaceChange]]:
     return (
         "Reload",

@@ -60,6 +60,10 @@ RPC_ACCESS: dict[str, Access] = {
     "Count": Access.READ,
     # Reload swaps what every caller sees: an admin action, so it needs a read-write key.
     "Reload": Access.WRITE,
+    # Moving an alias changes what every caller naming it reads.
+    "SetAlias": Access.WRITE,
+    "DeleteAlias": Access.WRITE,
+    "ListAliases": Access.READ,
 }
 
 

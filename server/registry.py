@@ -35,9 +35,11 @@ from semspace.artifact import (
     vectors_sha256,
 )
 from semspace.index_config import IndexConfig, IndexKind
+from semspace.server.aliases import AliasTable
 from semspace.server.errors import (
     AlreadyExists,
     FailedPrecondition,
+    InvalidArgument,
     NotFound,
     ResourceExhausted,
     Unavailable,
@@ -95,6 +97,7 @@ class SpaceRegistry:
         self._lock = threading.Lock()
         # One reload at a time: two would load the same new artifact twice.
         self._reloading = threading.Lock()
+        self._aliases = AliasTable(self.root)
         self.loaded = False
         self._index_cache = None
         if settings.index_cache:
@@ -104,6 +107,7 @@ class SpaceRegistry:
         """Loads every space directory; a broken one is logged and skipped, not fatal."""
         self.root.mkdir(parents=True, exist_ok=True)
         recover_interrupted_swaps(self.root)
+        self._aliases.load()
         for directory in discover(self.root):
             try:
                 print_ = fingerprint(directory)
@@ -360,6 +364,8 @@ class SpaceRegistry:
         """The current version of a space, or an explicit one ('name@2')."""
         self._require_loaded()
         name, version = split_version(reference)
+        if name not in self._current:
+            name = self._aliases.target(name) or name
         if version is None:
             space = self._current.get(name)
         else:
@@ -386,6 +392,9 @@ class SpaceRegistry:
         with self._lock:
             if name in self._current or (self.root / name).exists():
                 raise AlreadyExists(f"space: '{name}' already exists")
+            target = self._aliases.target(name)
+            if target is not None:
+                raise AlreadyExists(f"space: '{name}' is an alias of '{target}'")
             if len(self._current) >= self.settings.max_spaces:
                 raise ResourceExhausted(
                     f"space: the server holds {len(self._current):,} spaces, its limit "
@@ -416,10 +425,46 @@ class SpaceRegistry:
                     f"{space.manifest.kind}, which is read-only; drop older versions by "
                     f"'{space.name}@N', or remove {self.root / space.name} and restart"
                 )
+            aliases = self._aliases.pointing_at(space.name)
+            if aliases:
+                raise FailedPrecondition(
+                    f"space: '{space.name}' is what alias {', '.join(map(repr, aliases))} "
+                    "points at; point it elsewhere (SetAlias) or delete it (DeleteAlias) first"
+                )
             del self._current[space.name], self._versions[space.name]
         space.drop()
         shutil.rmtree(self.root / space.name)
         self._forget_stored(space.name)
+
+    def set_alias(self, alias: str, space: str) -> str | None:
+        """Points `alias` at the space named `space`; the space it pointed at before."""
+        self._require_loaded()
+        with self._lock:
+            if alias in self._current:
+                raise AlreadyExists(f"alias: '{alias}' is a space's name; pick another")
+            if space not in self._current:
+                target = self._aliases.target(space)
+                if target is not None:
+                    raise InvalidArgument(
+                        f"space: '{space}' is an alias (of '{target}'); point at a space"
+                    )
+                known = ", ".join(sorted(self._current)) or "none"
+                raise NotFound(f"space: '{space}' does not exist (spaces: {known})")
+            return self._aliases.point(alias, space)
+
+    def delete_alias(self, alias: str) -> str:
+        """Removes `alias`; the space it pointed at."""
+        self._require_loaded()
+        with self._lock:
+            if self._aliases.target(alias) is None:
+                known = ", ".join(name for name, _ in self._aliases.items()) or "none"
+                raise NotFound(f"alias: '{alias}' does not exist (aliases: {known})")
+            return self._aliases.remove(alias)
+
+    def aliases(self) -> list[tuple[str, str]]:
+        """(alias, space) pairs, by alias."""
+        self._require_loaded()
+        return self._aliases.items()
 
     def close(self) -> None:
         for space in self._current.values():

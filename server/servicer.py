@@ -232,6 +232,22 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
         return pb.CountResponse(count=space.count_matching(where))
 
     @maps_errors
+    def SetAlias(self, request: pb.SetAliasRequest, context: grpc.ServicerContext):
+        alias = check_space_name(request.alias, "alias", versioned=False)
+        space = check_space_name(request.space, "space", versioned=False)
+        return pb.SetAliasResponse(previous_space=self.registry.set_alias(alias, space) or "")
+
+    @maps_errors
+    def DeleteAlias(self, request: pb.DeleteAliasRequest, context: grpc.ServicerContext):
+        alias = check_space_name(request.alias, "alias", versioned=False)
+        return pb.DeleteAliasResponse(space=self.registry.delete_alias(alias))
+
+    @maps_errors
+    def ListAliases(self, request: pb.ListAliasesRequest, context: grpc.ServicerContext):
+        pairs = self.registry.aliases()
+        return pb.ListAliasesResponse(aliases=[pb.Alias(alias=a, space=s) for a, s in pairs])
+
+    @maps_errors
     def Reload(self, request: pb.ReloadRequest, context: grpc.ServicerContext):
         names = [check_space_name(n, f"spaces[{i}]") for i, n in enumerate(request.spaces)]
         changes = self.registry.reload(names)

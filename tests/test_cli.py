@@ -145,6 +145,16 @@ def test_index_filter_scroll_and_reload_commands(capsys, server, tmp_path) -> No
     assert code == 0 and json.loads(out) == {"count": 2}
     code, out, err = run(capsys, server, "delete", "h", "--where", '{"colour": "red"}')
     assert code == 0 and "deleted 2 points from 'h'; 4 remain" in out, err
+    code, out, _ = run(capsys, server, "alias", "live", "h")
+    assert code == 0 and "alias 'live' now points at 'h'" in out
+    code, out, _ = run(capsys, server, "aliases", "--json")
+    assert json.loads(out) == {"live": "h"}
+    code, _, err = run(capsys, server, "drop", "h")
+    assert code == 2 and "alias 'live' points at" in err
+    code, _, err = run(capsys, server, "alias", "live")
+    assert code == 2 and "--delete" in err
+    code, out, _ = run(capsys, server, "alias", "live", "--delete")
+    assert code == 0 and "deleted alias 'live' (it pointed at 'h')" in out
     code, out, _ = run(capsys, server, "reload", "--json")
     assert code == 0 and json.loads(out) == [
         {"space": "h", "action": "skipped", "version": 1, "detail": "user spaces are always live"}

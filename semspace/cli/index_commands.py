@@ -86,6 +86,28 @@ def cmd_count(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_alias(args: argparse.Namespace) -> int:
+    if (args.space is None) == (not args.delete):
+        raise ValueError("alias: give the space to point at, or --delete")
+    with client_from(args) as client:
+        if args.delete:
+            print(
+                f"deleted alias '{args.alias}' (it pointed at '{client.delete_alias(args.alias)}')"
+            )
+            return 0
+        before = client.set_alias(args.alias, args.space)
+    moved = f" (it pointed at '{before}')" if before else ""
+    print(f"alias '{args.alias}' now points at '{args.space}'{moved}")
+    return 0
+
+
+def cmd_aliases(args: argparse.Namespace) -> int:
+    with client_from(args) as client:
+        aliases = client.list_aliases()
+    emit(args.json, aliases, ("alias", "space"), list(aliases.items()))
+    return 0
+
+
 def cmd_reload(args: argparse.Namespace) -> int:
     with client_from(args) as client:
         changes = client.reload(args.spaces)
@@ -129,6 +151,13 @@ def register(commands: argparse._SubParsersAction, artifacts_dir: Path) -> None:
     p.add_argument("space")
     p.add_argument("--where", help="payload filter as JSON (default: every point)")
     p.set_defaults(func=cmd_count)
+    p = commands.add_parser("alias", help="point an alias at a space, or delete it")
+    p.add_argument("alias")
+    p.add_argument("space", nargs="?")
+    p.add_argument("--delete", action="store_true", help="remove the alias")
+    p.set_defaults(func=cmd_alias)
+    p = commands.add_parser("aliases", parents=[json_flag], help="list aliases and their spaces")
+    p.set_defaults(func=cmd_aliases)
     p = commands.add_parser(
         "reload", parents=[json_flag], help="load new or changed spaces and swap them in"
     )

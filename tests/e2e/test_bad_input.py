@@ -733,6 +733,12 @@ CASES = [
     ("Reload", pb.ReloadRequest(spaces=["ghost"]), Code.NOT_FOUND, ["spaces", "ghost"]),
     ("Reload", pb.ReloadRequest(spaces=["Bad!"]), Code.INVALID_ARGUMENT, ["spaces[0]"]),
     ("DropSpace", pb.DropSpaceRequest(space="frozen@7"), Code.NOT_FOUND, ["version 7"]),
+    ("SetAlias", pb.SetAliasRequest(alias="Live!", space="s"), Code.INVALID_ARGUMENT, ["alias"]),
+    ("SetAlias", pb.SetAliasRequest(alias="live", space="s@1"), Code.INVALID_ARGUMENT, ["space"]),
+    ("SetAlias", pb.SetAliasRequest(alias="live", space="nope"), Code.NOT_FOUND, ["nope"]),
+    ("SetAlias", pb.SetAliasRequest(alias="s", space="frozen"), Code.ALREADY_EXISTS, ["alias"]),
+    ("DeleteAlias", pb.DeleteAliasRequest(alias="live"), Code.NOT_FOUND, ["alias", "live"]),
+    ("ListAliases", TRUNCATED_FIELD, Code.INVALID_ARGUMENT, ["ListAliases", "not a valid"]),
 ]
 
 

@@ -27,7 +27,16 @@ def test_every_rpc_of_the_service_is_classified_as_read_or_write() -> None:
 
 def test_only_the_rpcs_that_change_data_are_writes() -> None:
     writes = {rpc for rpc, access in RPC_ACCESS.items() if access is Access.WRITE}
-    assert writes == {"CreateSpace", "DropSpace", "Upsert", "SetPayloads", "Delete", "Reload"}
+    assert writes == {
+        "CreateSpace",
+        "DropSpace",
+        "Upsert",
+        "SetPayloads",
+        "Delete",
+        "Reload",
+        "SetAlias",
+        "DeleteAlias",
+    }
 
 
 def test_the_keys_file_holds_hashes_with_roles_and_comments(tmp_path: Path) -> None:

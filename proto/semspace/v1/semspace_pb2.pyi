@@ -593,6 +593,50 @@ class CountResponse(_message.Message):
     count: int
     def __init__(self, count: _Optional[int] = ...) -> None: ...
 
+class SetAliasRequest(_message.Message):
+    __slots__ = ("alias", "space")
+    ALIAS_FIELD_NUMBER: _ClassVar[int]
+    SPACE_FIELD_NUMBER: _ClassVar[int]
+    alias: str
+    space: str
+    def __init__(self, alias: _Optional[str] = ..., space: _Optional[str] = ...) -> None: ...
+
+class SetAliasResponse(_message.Message):
+    __slots__ = ("previous_space",)
+    PREVIOUS_SPACE_FIELD_NUMBER: _ClassVar[int]
+    previous_space: str
+    def __init__(self, previous_space: _Optional[str] = ...) -> None: ...
+
+class DeleteAliasRequest(_message.Message):
+    __slots__ = ("alias",)
+    ALIAS_FIELD_NUMBER: _ClassVar[int]
+    alias: str
+    def __init__(self, alias: _Optional[str] = ...) -> None: ...
+
+class DeleteAliasResponse(_message.Message):
+    __slots__ = ("space",)
+    SPACE_FIELD_NUMBER: _ClassVar[int]
+    space: str
+    def __init__(self, space: _Optional[str] = ...) -> None: ...
+
+class ListAliasesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class Alias(_message.Message):
+    __slots__ = ("alias", "space")
+    ALIAS_FIELD_NUMBER: _ClassVar[int]
+    SPACE_FIELD_NUMBER: _ClassVar[int]
+    alias: str
+    space: str
+    def __init__(self, alias: _Optional[str] = ..., space: _Optional[str] = ...) -> None: ...
+
+class ListAliasesResponse(_message.Message):
+    __slots__ = ("aliases",)
+    ALIASES_FIELD_NUMBER: _ClassVar[int]
+    aliases: _containers.RepeatedCompositeFieldContainer[Alias]
+    def __init__(self, aliases: _Optional[_Iterable[_Union[Alias, _Mapping]]] = ...) -> None: ...
+
 class ReloadRequest(_message.Message):
     __slots__ = ("spaces",)
     SPACES_FIELD_NUMBER: _ClassVar[int]

@@ -139,6 +139,21 @@ class SemspaceStub:
                 request_serializer=semspace_dot_v1_dot_semspace__pb2.ReloadRequest.SerializeToString,
                 response_deserializer=semspace_dot_v1_dot_semspace__pb2.ReloadResponse.FromString,
                 _registered_method=True)
+        self.SetAlias = channel.unary_unary(
+                '/semspace.v1.Semspace/SetAlias',
+                request_serializer=semspace_dot_v1_dot_semspace__pb2.SetAliasRequest.SerializeToString,
+                response_deserializer=semspace_dot_v1_dot_semspace__pb2.SetAliasResponse.FromString,
+                _registered_method=True)
+        self.DeleteAlias = channel.unary_unary(
+                '/semspace.v1.Semspace/DeleteAlias',
+                request_serializer=semspace_dot_v1_dot_semspace__pb2.DeleteAliasRequest.SerializeToString,
+                response_deserializer=semspace_dot_v1_dot_semspace__pb2.DeleteAliasResponse.FromString,
+                _registered_method=True)
+        self.ListAliases = channel.unary_unary(
+                '/semspace.v1.Semspace/ListAliases',
+                request_serializer=semspace_dot_v1_dot_semspace__pb2.ListAliasesRequest.SerializeToString,
+                response_deserializer=semspace_dot_v1_dot_semspace__pb2.ListAliasesResponse.FromString,
+                _registered_method=True)
 
 
 class SemspaceServicer:
@@ -300,6 +315,28 @@ class SemspaceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetAlias(self, request, context):
+        """Points an alias at a space, creating or moving it: every call naming the
+        alias goes to that space from the next call on, none failing meanwhile
+        (blue/green: build "products-v2", then point "products" at it). Kept
+        across restarts. A space pointed at cannot be dropped.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteAlias(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAliases(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SemspaceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -407,6 +444,21 @@ def add_SemspaceServicer_to_server(servicer, server):
                     servicer.Reload,
                     request_deserializer=semspace_dot_v1_dot_semspace__pb2.ReloadRequest.FromString,
                     response_serializer=semspace_dot_v1_dot_semspace__pb2.ReloadResponse.SerializeToString,
+            ),
+            'SetAlias': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetAlias,
+                    request_deserializer=semspace_dot_v1_dot_semspace__pb2.SetAliasRequest.FromString,
+                    response_serializer=semspace_dot_v1_dot_semspace__pb2.SetAliasResponse.SerializeToString,
+            ),
+            'DeleteAlias': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteAlias,
+                    request_deserializer=semspace_dot_v1_dot_semspace__pb2.DeleteAliasRequest.FromString,
+                    response_serializer=semspace_dot_v1_dot_semspace__pb2.DeleteAliasResponse.SerializeToString,
+            ),
+            'ListAliases': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAliases,
+                    request_deserializer=semspace_dot_v1_dot_semspace__pb2.ListAliasesRequest.FromString,
+                    response_serializer=semspace_dot_v1_dot_semspace__pb2.ListAliasesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -976,6 +1028,87 @@ class Semspace:
             '/semspace.v1.Semspace/Reload',
             semspace_dot_v1_dot_semspace__pb2.ReloadRequest.SerializeToString,
             semspace_dot_v1_dot_semspace__pb2.ReloadResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetAlias(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/semspace.v1.Semspace/SetAlias',
+            semspace_dot_v1_dot_semspace__pb2.SetAliasRequest.SerializeToString,
+            semspace_dot_v1_dot_semspace__pb2.SetAliasResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteAlias(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/semspace.v1.Semspace/DeleteAlias',
+            semspace_dot_v1_dot_semspace__pb2.DeleteAliasRequest.SerializeToString,
+            semspace_dot_v1_dot_semspace__pb2.DeleteAliasResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAliases(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/semspace.v1.Semspace/ListAliases',
+            semspace_dot_v1_dot_semspace__pb2.ListAliasesRequest.SerializeToString,
+            semspace_dot_v1_dot_semspace__pb2.ListAliasesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -171,6 +171,14 @@ class SpaceRegistry:
         """Makes `space` current; `print_` is its artifact's fingerprint from before loading (a
         change racing the load is caught by the next reload). User spaces rewrite their own
         directory, but reload skips them, so theirs is never compared."""
+        shadowed = self._aliases.target(space.name)
+        if shadowed is not None:
+            log.warning(
+                "space %s takes the name of the alias of %s: calls naming it reach the space; "
+                "delete the alias (DeleteAlias)",
+                space.name,
+                shadowed,
+            )
         with self._lock:
             versions = self._versions.setdefault(space.name, {})
             space.version = max(versions, default=0) + 1

@@ -131,6 +131,26 @@ def test_alias_rules_keep_names_unambiguous_and_targets_alive(
         assert client.count("live") == 300
 
 
+def test_a_trained_space_copied_in_under_an_aliass_name_takes_it(
+    start_server: Callable[..., SemspaceServer], tmp_path: Path, caplog
+) -> None:
+    server = start_server()
+    with Client(server.address) as client:
+        fill(client, "one", "o")
+        client.set_alias("words", "one")
+        with writing_artifact(tmp_path / "artifacts", "words") as writer:
+            writer.finish(
+                kind="imported",
+                metric=Metric.COSINE,
+                vectors=np.eye(3, dtype=np.float32),
+                ids=["x", "y", "z"],
+                producer=Producer(name="tests"),
+            )
+        assert [c.action for c in client.reload(["words"])] == ["added"]
+        assert client.count("words") == 3
+        assert "takes the name of the alias of one" in caplog.text
+
+
 def test_an_unreadable_alias_table_leaves_the_spaces_served(
     start_server: Callable[..., SemspaceServer], tmp_path: Path
 ) -> None:

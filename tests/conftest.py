@@ -58,12 +58,21 @@ def client(server: SemspaceServer) -> Iterator[Client]:
         yield connected
 
 
+def wait_until(condition: Callable[[], bool], what: str, seconds: float = 30) -> None:
+    """Polls `condition` until it holds; fails naming `what` after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"{what}: not within {seconds:g} s"
+        time.sleep(0.02)
+
+
 def wait_for_rebuild(client: Client, space: str, tombstones: int = 0, seconds: float = 30) -> None:
     """Waits for a space's background rebuild to swap in: its dead rows down to `tombstones`."""
-    deadline = time.monotonic() + seconds
-    while client.get_space(space).index_info.tombstones > tombstones:
-        assert time.monotonic() < deadline, f"space {space} was not rebuilt in {seconds:g} s"
-        time.sleep(0.02)
+    wait_until(
+        lambda: client.get_space(space).index_info.tombstones <= tombstones,
+        f"space {space} rebuilt",
+        seconds,
+    )
 
 
 @dataclass(frozen=True)

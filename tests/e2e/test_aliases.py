@@ -4,7 +4,6 @@ through restarts; the rules that keep it from dangling or shadowing a space."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from semspace.client import (
 )
 from semspace.server.aliases import ALIASES_FILE
 from semspace.server.app import SemspaceServer
+from tests.conftest import wait_until
 
 DIM = 8
 
@@ -31,11 +31,16 @@ def fill(client: Client, space: str, prefix: str, n: int = 300, seed: int = 0) -
     client.upsert(space, [f"{prefix}{i}" for i in range(n)], vectors)
 
 
-def wait_for(condition: Callable[[], bool], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the searching threads made no progress"
-        time.sleep(0.01)
+def write_words(root: Path) -> None:
+    """A trained-like (read-only) space 'words' of three points x, y, z."""
+    with writing_artifact(root, "words") as writer:
+        writer.finish(
+            kind="imported",
+            metric=Metric.COSINE,
+            vectors=np.eye(3, dtype=np.float32),
+            ids=["x", "y", "z"],
+            producer=Producer(name="tests"),
+        )
 
 
 def test_moving_an_alias_under_load_sends_every_call_to_one_space_or_the_other(
@@ -62,10 +67,10 @@ def test_moving_an_alias_under_load_sends_every_call_to_one_space_or_the_other(
         threads = [threading.Thread(target=search) for _ in range(4)]
         for thread in threads:
             thread.start()
-        wait_for(lambda: len(answers) >= 50 or bool(errors))
+        wait_until(lambda: len(answers) >= 50 or bool(errors), "searches through the alias")
         assert client.set_alias("products", "products-v2") == "products-v1"
         moved = len(answers)
-        wait_for(lambda: len(answers) >= moved + 50 or bool(errors))
+        wait_until(lambda: len(answers) >= moved + 50 or bool(errors), "searches after the move")
         stop.set()
         for thread in threads:
             thread.join()
@@ -82,14 +87,7 @@ def test_moving_an_alias_under_load_sends_every_call_to_one_space_or_the_other(
 def test_aliases_survive_a_restart_and_resolve_versions(
     start_server: Callable[..., SemspaceServer], tmp_path: Path
 ) -> None:
-    with writing_artifact(tmp_path / "artifacts", "words") as writer:
-        writer.finish(
-            kind="imported",
-            metric=Metric.COSINE,
-            vectors=np.eye(3, dtype=np.float32),
-            ids=["x", "y", "z"],
-            producer=Producer(name="tests"),
-        )
+    write_words(tmp_path / "artifacts")
     server = start_server()
     with Client(server.address) as client:
         fill(client, "mine", "m")
@@ -138,14 +136,7 @@ def test_a_trained_space_copied_in_under_an_aliass_name_takes_it(
     with Client(server.address) as client:
         fill(client, "one", "o")
         client.set_alias("words", "one")
-        with writing_artifact(tmp_path / "artifacts", "words") as writer:
-            writer.finish(
-                kind="imported",
-                metric=Metric.COSINE,
-                vectors=np.eye(3, dtype=np.float32),
-                ids=["x", "y", "z"],
-                producer=Producer(name="tests"),
-            )
+        write_words(tmp_path / "artifacts")
         assert [c.action for c in client.reload(["words"])] == ["added"]
         assert client.count("words") == 3
         assert "takes the name of the alias of one" in caplog.text

@@ -240,14 +240,21 @@ def test_scroll_across_rebuilds_reads_every_untouched_point_once(client: Client)
     assert set(ids[:500] + ids[5100:]) <= set(seen)
 
 
+def hnsw_space_of(server: SemspaceServer, points) -> Client:
+    """A client of `server`, whose HNSW space "s" holds `points`."""
+    ids, vectors, payloads = points
+    client = Client(server.address)
+    client.create_space("s", DIM, index="hnsw")
+    client.upsert("s", ids, vectors, payloads)
+    return client
+
+
 def test_delete_by_filter_removes_the_matching_points_for_good(
     start_server: Callable[..., SemspaceServer], points
 ) -> None:
     ids, vectors, payloads = points
     server = start_server()
-    with Client(server.address) as client:
-        client.create_space("s", DIM, index="hnsw")
-        client.upsert("s", ids, vectors, payloads)
+    with hnsw_space_of(server, points) as client:
         result = client.delete("s", where={"colour": "red", "price": {"lt": 50}})
         doomed = {
             ids[i] for i, p in enumerate(payloads) if p["colour"] == "red" and p["price"] < 50
@@ -272,11 +279,9 @@ def test_delete_by_filter_removes_the_matching_points_for_good(
 def test_set_payloads_changes_what_filters_see_and_keeps_vectors(
     start_server: Callable[..., SemspaceServer], points
 ) -> None:
-    ids, vectors, payloads = points
+    ids, vectors, _ = points
     server = start_server()
-    with Client(server.address) as client:
-        client.create_space("s", DIM, index="hnsw")
-        client.upsert("s", ids, vectors, payloads)
+    with hnsw_space_of(server, points) as client:
         before = client.get("s", ids[:3]).vectors
         assert client.set_payloads("s", ids[:3], [{"colour": "gold"}, None, {"rare": True}]) == 3
         assert client.count("s") == N

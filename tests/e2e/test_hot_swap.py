@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +14,7 @@ from semspace.artifact import Metric, Producer, update_index, writing_artifact
 from semspace.client import Client, FailedPreconditionError, NotFoundError
 from semspace.index_config import IndexConfig, IndexKind
 from semspace.server.app import SemspaceServer
+from tests.conftest import wait_until
 
 DIM = 8
 N = 500
@@ -107,13 +107,6 @@ def test_versions_drop_and_reload_rules(start_server, tmp_path: Path) -> None:
             client.reload(["nope"])
 
 
-def wait_for(condition: Callable[[], bool], seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the watch did not swap the space in"
-        time.sleep(0.05)
-
-
 def test_the_artifact_watch_swaps_in_retrained_spaces_and_keeps_serving_broken_ones(
     start_server, tmp_path: Path
 ) -> None:
@@ -126,7 +119,7 @@ def test_the_artifact_watch_swaps_in_retrained_spaces_and_keeps_serving_broken_o
     with Client(server.address) as client:
         assert client.search("vecs", query, k=3).ids == top_ids(first, query, 3)
         second = write_space(root, seed=2)
-        wait_for(lambda: client.get_space("vecs").version == 2)
+        wait_until(lambda: client.get_space("vecs").version == 2, "version 2 swapped in")
         assert client.search("vecs", query, k=3).ids == top_ids(second, query, 3)
         # A new manifest over vectors cut short: the load fails, version 2 serves on.
         update_index(root / "vecs", IndexConfig(kind=IndexKind.HNSW, m=8))
@@ -136,5 +129,5 @@ def test_the_artifact_watch_swaps_in_retrained_spaces_and_keeps_serving_broken_o
         assert client.get_space("vecs").version == 2
         assert client.search("vecs", query, k=3).ids == top_ids(second, query, 3)
         third = write_space(root, seed=3)
-        wait_for(lambda: client.get_space("vecs").version == 3)
+        wait_until(lambda: client.get_space("vecs").version == 3, "version 3 swapped in")
         assert client.search("vecs", query, k=3).ids == top_ids(third, query, 3)

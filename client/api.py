@@ -192,12 +192,15 @@ class SpaceApi:
         nprobe: int | None = None,
         exact: bool = False,
         score_threshold: float | None = None,
+        group_by: str | None = None,
+        group_size: int | None = None,
         timeout: float | None = None,
     ) -> Neighbors:
         """Nearest neighbours of one vector, or of a stored point given by id (itself left out
         unless include_query_id). `where` filters on payloads (see `semspace.client.filters`);
         ef_search (HNSW) / nprobe (IVF) set the effort; exact scans every point;
-        score_threshold keeps the neighbours scoring at least it (distances at most it, l2)."""
+        score_threshold keeps the neighbours scoring at least it (distances at most it, l2);
+        group_by="brand" answers the best k brands, group_size points each, in `groups`."""
         name, request, parse = ops.search_batch(
             space,
             [query],
@@ -211,6 +214,8 @@ class SpaceApi:
             nprobe=nprobe,
             exact=exact,
             score_threshold=score_threshold,
+            group_by=group_by,
+            group_size=group_size,
         )
         return self._run((name, request, lambda r: parse(r)[0]), timeout)
 
@@ -229,6 +234,8 @@ class SpaceApi:
         nprobe: int | None = None,
         exact: bool = False,
         score_threshold: float | None = None,
+        group_by: str | None = None,
+        group_size: int | None = None,
         timeout: float | None = None,
     ) -> list[Neighbors]:
         """One answer per query, in order; queries are rows of an array, ids, or a mix."""
@@ -245,6 +252,8 @@ class SpaceApi:
             nprobe=nprobe,
             exact=exact,
             score_threshold=score_threshold,
+            group_by=group_by,
+            group_size=group_size,
         )
         return self._run(operation, timeout)
 

@@ -120,12 +120,15 @@ def _payloads(texts: Sequence[str]) -> list[Payload]:
     return [json.loads(text) if text else None for text in texts]
 
 
-def _neighbors(message: pb.Neighbors, with_vectors: bool, with_payloads: bool) -> Neighbors:
+def _neighbors(
+    message: pb.Neighbors, with_vectors: bool, with_payloads: bool, grouped: bool = False
+) -> Neighbors:
     return Neighbors(
         ids=list(message.ids),
         scores=np.asarray(message.scores, dtype=np.float32),
         vectors=_matrix(message.vectors) if with_vectors else None,
         payloads=_payloads(message.payloads_json) if with_payloads else None,
+        groups=[json.loads(value) for value in message.groups] if grouped else None,
     )
 
 
@@ -255,6 +258,8 @@ def search_batch(
     nprobe: int | None = None,
     exact: bool = False,
     score_threshold: float | None = None,
+    group_by: str | None = None,
+    group_size: int | None = None,
 ) -> Operation[list[Neighbors]]:
     request = pb.SearchRequest(
         space=space,
@@ -267,11 +272,14 @@ def search_batch(
         filter=None if where is None else filter_to_pb(where),
         params=pb.SearchParams(ef_search=ef_search, nprobe=nprobe, exact=exact),
         score_threshold=score_threshold,
+        group_by=group_by or "",
+        group_size=group_size,
     )
+    grouped = group_by is not None
     return (
         "Search",
         request,
-        lambda r: [_neighbors(n, with_vectors, with_payloads) for n in r.results],
+        lambda r: [_neighbors(n, with_vectors, with_payloads, grouped) for n in r.results],
     )
 
 

@@ -48,6 +48,8 @@ class Neighbors:
     scores: np.ndarray
     vectors: np.ndarray | None = None
     payloads: list[dict[str, Any] | None] | None = None
+    # With group_by: each point's group value (text, number or bool), in group order.
+    groups: list[Any] | None = None
 
     def __len__(self) -> int:
         return len(self.ids)

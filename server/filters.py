@@ -162,7 +162,7 @@ class PayloadIndex:
         """Rows (of `size`) whose payload satisfies the condition; dead rows are not excluded."""
         if isinstance(condition, Clause):
             return self._clause(condition, size)
-        kinds = self._field_kinds(condition.field, condition.where)
+        kinds = self.field_kinds(condition.field, condition.where)
         selected = np.zeros(size, dtype=bool)
         if isinstance(condition, Equals):
             by_value = self._rows_by_value.get(condition.field, {})
@@ -208,7 +208,7 @@ class PayloadIndex:
             selected &= ~self.mask(condition, size)
         return selected
 
-    def _field_kinds(self, path: str, where: str) -> set[str]:
+    def field_kinds(self, path: str, where: str) -> set[str]:
         kinds = self._kinds.get(path)
         if kinds is None:
             known = ", ".join(sorted(self._kinds)[:20]) or "none: no point has a payload"

@@ -7,6 +7,7 @@ import math
 from semspace.index_config import IndexConfig, IndexConfigError, IndexKind
 from semspace.server.errors import InvalidArgument
 from semspace.server.filters import Clause, Condition, Equals, Range, Scalar
+from semspace.server.grouping import Grouping
 from semspace.server.index import SearchKnobs
 from semspace.server.space import Space
 from semspace.v1 import semspace_pb2 as pb
@@ -20,6 +21,28 @@ def index_config_from_pb(spec: pb.IndexSpec, dim: int, field: str = "index") -> 
         return IndexConfig.parse(spec.kind, dict(spec.params), dim, field)
     except IndexConfigError as error:
         raise InvalidArgument(str(error)) from None
+
+
+def grouping_from_pb(
+    request: pb.SearchRequest, space: Space, k: int, max_k: int
+) -> Grouping | None:
+    """The grouping a Search asks for (None: plain points): a field some payload holds, and
+    k groups of group_size points within the k limit."""
+    size = request.group_size if request.HasField("group_size") else None
+    if not request.group_by:
+        if size is not None:
+            raise InvalidArgument("group_size: set group_by too, the payload field to group by")
+        return None
+    space.payload_index.field_kinds(request.group_by, "group_by")
+    size = 1 if size is None else size
+    if size < 1:
+        raise InvalidArgument("group_size: must be at least 1, got 0")
+    if k * size > max_k:
+        raise InvalidArgument(
+            f"k, group_size: {k} groups of {size} points is {k * size:,} points a query, over "
+            f"the limit of {max_k:,} (max_k)"
+        )
+    return Grouping(request.group_by, size)
 
 
 def index_info(space: Space) -> pb.IndexInfo:

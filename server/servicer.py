@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+import dataclasses
+from typing import Any, TypeVar
 
 import grpc
 import numpy as np
@@ -11,6 +12,8 @@ from google.protobuf.message import Message
 from semspace.server import convert
 from semspace.server.batcher import MicroBatcher
 from semspace.server.errors import InvalidArgument, maps_errors
+from semspace.server.filters import Condition
+from semspace.server.grouping import Grouping, grouped_search
 from semspace.server.memory import release_free_memory
 from semspace.server.metrics import observe_batch_size
 from semspace.server.model_servicer import ModelRpcs, embed_images_together
@@ -19,12 +22,13 @@ from semspace.server.scroll_cursor import parse_cursor
 from semspace.server.search_convert import (
     deletion_filter,
     filter_from_pb,
+    grouping_from_pb,
     index_config_from_pb,
     knobs_from_pb,
 )
 from semspace.server.settings import ServerSettings
 from semspace.server.space import SearchJob, Space
-from semspace.server.space_types import Neighbors
+from semspace.server.space_types import Neighbors, Target
 from semspace.server.validation import (
     DEFAULT_PAGE,
     canonical_payloads,
@@ -171,9 +175,11 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
                 request.score_threshold if request.HasField("score_threshold") else None,
                 space.manifest.metric,
             )
+            grouping = grouping_from_pb(request, space, k, self.limits.max_k)
             dim = space.manifest.dim
             if request.with_vectors:
-                rows = len(request.queries) * min(k, space.count)
+                per_query = k * (grouping.size if grouping else 1)
+                rows = len(request.queries) * min(per_query, space.count)
                 self._check_answer_vectors(space, rows, "queries, k, with_vectors")
             queries = convert.targets_from_pb(request.queries, dim, "queries")
             knobs = knobs_from_pb(request.params, space)
@@ -184,8 +190,10 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
                 "with_payloads": request.with_payloads,
                 "knobs": knobs,
             }
-            if request.HasField("filter") or request.params.exact:
-                where = filter_from_pb(request.filter) if request.HasField("filter") else None
+            where = filter_from_pb(request.filter) if request.HasField("filter") else None
+            if grouping is not None:
+                return self._grouped_search(request, space, queries, k, grouping, where, options)
+            if where is not None or request.params.exact:
                 results = space.search(
                     queries, k, where=where, exact=request.params.exact, **options
                 )
@@ -196,6 +204,40 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
         if threshold is not None:
             results = [r.within(threshold, space.manifest.metric) for r in results]
         answer = pb.SearchResponse(results=[convert.neighbors_to_pb(r, dim) for r in results])
+        return self._fitted(answer, request.with_payloads, "queries, k, with_payloads")
+
+    def _grouped_search(
+        self,
+        request: pb.SearchRequest,
+        space: Space,
+        queries: list[Target],
+        k: int,
+        grouping: Grouping,
+        where: Condition | None,
+        options: dict[str, Any],
+    ) -> pb.SearchResponse:
+        threshold = request.score_threshold if request.HasField("score_threshold") else None
+        metric = space.manifest.metric
+
+        def candidates(fetch: int) -> list[Neighbors]:
+            found = space.search(
+                queries,
+                fetch,
+                where=where,
+                exact=request.params.exact,
+                **{**options, "with_payloads": True},
+            )
+            return found if threshold is None else [n.within(threshold, metric) for n in found]
+
+        results = []
+        for grouped in grouped_search(candidates, k, grouping, space.count):
+            neighbors = grouped.neighbors
+            if not request.with_payloads:
+                neighbors = dataclasses.replace(neighbors, payloads=None)
+            message = convert.neighbors_to_pb(neighbors, space.manifest.dim)
+            message.groups.extend(grouped.groups)
+            results.append(message)
+        answer = pb.SearchResponse(results=results)
         return self._fitted(answer, request.with_payloads, "queries, k, with_payloads")
 
     @maps_errors

@@ -304,6 +304,26 @@ CASES = [
     ("Search", pb.SearchRequest(space="s"), Code.INVALID_ARGUMENT, ["queries", "empty"]),
     (
         "Search",
+        pb.SearchRequest(space="s", queries=[pb.Query(id="a")], group_by="colour"),
+        Code.INVALID_ARGUMENT,
+        ["group_by", "colour"],
+    ),
+    (
+        "Search",
+        pb.SearchRequest(space="s", queries=[pb.Query(id="a")], group_size=2),
+        Code.INVALID_ARGUMENT,
+        ["group_size", "group_by"],
+    ),
+    (
+        "Search",
+        pb.SearchRequest(
+            space="s", queries=[pb.Query(id="a")], k=100, group_by="city", group_size=100
+        ),
+        Code.INVALID_ARGUMENT,
+        ["k, group_size", "max_k"],
+    ),
+    (
+        "Search",
         pb.SearchRequest(space="s", queries=[pb.Query(id="a")], score_threshold=math.nan),
         Code.INVALID_ARGUMENT,
         ["score_threshold", "finite"],

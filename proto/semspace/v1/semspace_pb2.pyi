@@ -270,7 +270,7 @@ class Query(_message.Message):
     def __init__(self, id: _Optional[str] = ..., vector: _Optional[bytes] = ..., text: _Optional[str] = ..., image: _Optional[bytes] = ...) -> None: ...
 
 class SearchRequest(_message.Message):
-    __slots__ = ("space", "queries", "k", "exclude_ids", "with_vectors", "with_payloads", "include_query_ids", "filter", "params", "score_threshold")
+    __slots__ = ("space", "queries", "k", "exclude_ids", "with_vectors", "with_payloads", "include_query_ids", "filter", "params", "score_threshold", "group_by", "group_size")
     SPACE_FIELD_NUMBER: _ClassVar[int]
     QUERIES_FIELD_NUMBER: _ClassVar[int]
     K_FIELD_NUMBER: _ClassVar[int]
@@ -281,6 +281,8 @@ class SearchRequest(_message.Message):
     FILTER_FIELD_NUMBER: _ClassVar[int]
     PARAMS_FIELD_NUMBER: _ClassVar[int]
     SCORE_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    GROUP_BY_FIELD_NUMBER: _ClassVar[int]
+    GROUP_SIZE_FIELD_NUMBER: _ClassVar[int]
     space: str
     queries: _containers.RepeatedCompositeFieldContainer[Query]
     k: int
@@ -291,7 +293,9 @@ class SearchRequest(_message.Message):
     filter: Filter
     params: SearchParams
     score_threshold: float
-    def __init__(self, space: _Optional[str] = ..., queries: _Optional[_Iterable[_Union[Query, _Mapping]]] = ..., k: _Optional[int] = ..., exclude_ids: _Optional[_Iterable[str]] = ..., with_vectors: _Optional[bool] = ..., with_payloads: _Optional[bool] = ..., include_query_ids: _Optional[bool] = ..., filter: _Optional[_Union[Filter, _Mapping]] = ..., params: _Optional[_Union[SearchParams, _Mapping]] = ..., score_threshold: _Optional[float] = ...) -> None: ...
+    group_by: str
+    group_size: int
+    def __init__(self, space: _Optional[str] = ..., queries: _Optional[_Iterable[_Union[Query, _Mapping]]] = ..., k: _Optional[int] = ..., exclude_ids: _Optional[_Iterable[str]] = ..., with_vectors: _Optional[bool] = ..., with_payloads: _Optional[bool] = ..., include_query_ids: _Optional[bool] = ..., filter: _Optional[_Union[Filter, _Mapping]] = ..., params: _Optional[_Union[SearchParams, _Mapping]] = ..., score_threshold: _Optional[float] = ..., group_by: _Optional[str] = ..., group_size: _Optional[int] = ...) -> None: ...
 
 class SearchParams(_message.Message):
     __slots__ = ("ef_search", "nprobe", "exact")
@@ -356,16 +360,18 @@ class Range(_message.Message):
     def __init__(self, gt: _Optional[float] = ..., gte: _Optional[float] = ..., lt: _Optional[float] = ..., lte: _Optional[float] = ...) -> None: ...
 
 class Neighbors(_message.Message):
-    __slots__ = ("ids", "scores", "vectors", "payloads_json")
+    __slots__ = ("ids", "scores", "vectors", "payloads_json", "groups")
     IDS_FIELD_NUMBER: _ClassVar[int]
     SCORES_FIELD_NUMBER: _ClassVar[int]
     VECTORS_FIELD_NUMBER: _ClassVar[int]
     PAYLOADS_JSON_FIELD_NUMBER: _ClassVar[int]
+    GROUPS_FIELD_NUMBER: _ClassVar[int]
     ids: _containers.RepeatedScalarFieldContainer[str]
     scores: _containers.RepeatedScalarFieldContainer[float]
     vectors: Vectors
     payloads_json: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, ids: _Optional[_Iterable[str]] = ..., scores: _Optional[_Iterable[float]] = ..., vectors: _Optional[_Union[Vectors, _Mapping]] = ..., payloads_json: _Optional[_Iterable[str]] = ...) -> None: ...
+    groups: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, ids: _Optional[_Iterable[str]] = ..., scores: _Optional[_Iterable[float]] = ..., vectors: _Optional[_Union[Vectors, _Mapping]] = ..., payloads_json: _Optional[_Iterable[str]] = ..., groups: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class SearchResponse(_message.Message):
     __slots__ = ("results",)

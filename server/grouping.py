@@ -1,12 +1,14 @@
 """Grouped search: the best k groups of points that share a payload value ("at most two shoes
 per brand"), each group with its best `size` points, groups ordered by their best point.
 
-The candidates are an ordinary search's answer (approximate indexes included), asked for more
-neighbours until the answer is settled: once k distinct groups are among the best F points,
-no other group can beat them (its best point is worse than all F), so they are the k groups;
-each of them then needs its `size` best points among the F, or F must reach every point. A
-point whose field holds a list joins the group of each value; a point without the field (or
-with only objects under it) is in no group.
+Two steps per query, both ordinary searches (filters, exclusions, score threshold and the
+index's own approximation included). First the groups: once k distinct groups are among the
+best F points, no other group can beat them (its best point is worse than all F), so F grows
+(four times a try) until k groups are seen or every point is. Then the members: a group with
+fewer than `size` points among the F gets them from one more search, filtered to its value.
+A point whose field holds a list joins the group of each value; a point without the field (or
+with only objects under it) is in no group. Numbers group as filters compare them (7 and 7.0
+are one group, written 7).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from semspace.server.filters import Scalar, flatten
+from semspace.server.filters import Equals, Scalar, flatten
 from semspace.server.space_types import Neighbors
 
 # Candidates per wanted point on the first try, and the growth of each retry.
@@ -34,55 +36,84 @@ class Grouping:
 @dataclass(frozen=True)
 class Grouped:
     """One query's groups flattened: their points in group order, and each point's group value
-    (as JSON, so that 1 and "1" and true stay apart)."""
+    as JSON (so that 1 and "1" and true stay apart)."""
 
     neighbors: Neighbors
     groups: list[str]
 
 
+# search(fetch, also): the query's best `fetch` points, with payloads, also matching the
+# condition `also` when given (None: no condition beyond the request's own).
+Search = Callable[[int, Equals | None], Neighbors]
+
+
 def grouped_search(
-    search: Callable[[int], list[Neighbors]], k: int, grouping: Grouping, points: int
-) -> list[Grouped]:
-    """`search(fetch)` answers every query with its best `fetch` candidates, payloads included
-    (and cut by a score threshold, if any); `points` is how many the space holds."""
+    search: Search, k: int, grouping: Grouping, points: int, *, distances: bool
+) -> Grouped:
+    """The best k groups of one query; `points` is how many the space holds; `distances`:
+    lower scores are better (l2)."""
     fetch = min(max(k * grouping.size * FIRST_FETCH_FACTOR, 16), points)
     while True:
-        answers = search(fetch)
-        grouped = [_groups(answer, k, grouping) for answer in answers]
+        candidates = search(fetch, None)
+        members = _first_groups(candidates, k, grouping.field)
         # Fewer candidates than asked for means every point (that passes) was seen.
-        if fetch >= points or all(
-            done or len(answer.ids) < fetch
-            for (_, done), answer in zip(grouped, answers, strict=True)
-        ):
-            return [result for result, _ in grouped]
+        seen_all = len(candidates.ids) < fetch or fetch >= points
+        if len(members) == k or seen_all:
+            break
         fetch = min(fetch * GROWTH, points)
+    parts: list[tuple[Neighbors, str]] = []
+    for value, positions in members.items():
+        found = _take(candidates, positions[: grouping.size])
+        if len(positions) < grouping.size and not seen_all:
+            found = search(grouping.size, Equals(grouping.field, (json.loads(value),), "group_by"))
+        parts.append((found, value))
+    # A filtered search may find a better point than the first one missed (approximate
+    # indexes): order the groups by their best point as found.
+    parts.sort(key=lambda part: _best(part[0]) * (1 if distances else -1))
+    return Grouped(
+        _concatenated([found for found, _ in parts], candidates),
+        [value for found, value in parts for _ in found.ids],
+    )
 
 
-def _groups(candidates: Neighbors, k: int, grouping: Grouping) -> tuple[Grouped, bool]:
-    """The best k groups among the candidates (best first), and whether they are settled."""
+def _first_groups(candidates: Neighbors, k: int, field: str) -> dict[str, list[int]]:
+    """The first k group values met, best first, each with its members' positions."""
     members: dict[str, list[int]] = {}
     for position, payload in enumerate(candidates.payloads or []):
-        for value in _values(payload, grouping.field):
+        for value in _values(payload, field):
             if value in members or len(members) < k:
                 members.setdefault(value, []).append(position)
-    done = len(members) == k and all(len(m) >= grouping.size for m in members.values())
-    positions, groups = [], []
-    for value, at in members.items():
-        positions += at[: grouping.size]
-        groups += [value] * min(len(at), grouping.size)
+    return members
+
+
+def _best(found: Neighbors) -> float:
+    # Answers come best first: the first point is its group's best.
+    return float(found.scores[0]) if len(found.ids) else np.nan
+
+
+def _take(neighbors: Neighbors, positions: list[int]) -> Neighbors:
     picked = np.asarray(positions, dtype=np.int64)
-    neighbors = Neighbors(
-        [candidates.ids[p] for p in positions],
-        candidates.scores[picked],
-        None if candidates.vectors is None else candidates.vectors[picked],
-        [candidates.payloads[p] for p in positions] if candidates.payloads else [],
+    return Neighbors(
+        [neighbors.ids[p] for p in positions],
+        neighbors.scores[picked],
+        None if neighbors.vectors is None else neighbors.vectors[picked],
+        None if neighbors.payloads is None else [neighbors.payloads[p] for p in positions],
     )
-    return Grouped(neighbors, groups), done
+
+
+def _concatenated(parts: list[Neighbors], like: Neighbors) -> Neighbors:
+    return Neighbors(
+        [i for part in parts for i in part.ids],
+        np.concatenate([part.scores for part in parts] or [like.scores[:0]]),
+        None
+        if like.vectors is None
+        else np.concatenate([part.vectors for part in parts] or [like.vectors[:0]]),
+        None if like.payloads is None else [p for part in parts for p in part.payloads or []],
+    )
 
 
 def _values(payload: str, field: str) -> list[str]:
-    """The point's values of `field`, each once, as JSON; numbers as filters see them (1 and
-    1.0 are one value, written 1)."""
+    """The point's values of `field`, each once, as JSON."""
     if not payload:
         return []
     found = (_as_json(value) for path, value in flatten(json.loads(payload)) if path == field)

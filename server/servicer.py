@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import grpc
 import numpy as np
 from google.protobuf.message import Message
 
+from semspace.artifact import Metric
 from semspace.server import convert
 from semspace.server.batcher import MicroBatcher
 from semspace.server.errors import InvalidArgument, maps_errors
-from semspace.server.filters import Condition
+from semspace.server.filters import Clause, Condition, Equals
 from semspace.server.grouping import Grouping, grouped_search
 from semspace.server.memory import release_free_memory
 from semspace.server.metrics import observe_batch_size
@@ -218,19 +220,23 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
     ) -> pb.SearchResponse:
         threshold = request.score_threshold if request.HasField("score_threshold") else None
         metric = space.manifest.metric
+        options = {**options, "with_payloads": True}
 
-        def candidates(fetch: int) -> list[Neighbors]:
-            found = space.search(
-                queries,
-                fetch,
-                where=where,
-                exact=request.params.exact,
-                **{**options, "with_payloads": True},
-            )
-            return found if threshold is None else [n.within(threshold, metric) for n in found]
+        def search_one(query: Target) -> Callable[[int, Equals | None], Neighbors]:
+            def search(fetch: int, also: Equals | None) -> Neighbors:
+                condition = also if where is None else Clause(tuple(c for c in (where, also) if c))
+                (found,) = space.search(
+                    [query], fetch, where=condition, exact=request.params.exact, **options
+                )
+                return found if threshold is None else found.within(threshold, metric)
+
+            return search
 
         results = []
-        for grouped in grouped_search(candidates, k, grouping, space.count):
+        for query in queries:
+            grouped = grouped_search(
+                search_one(query), k, grouping, space.count, distances=metric is Metric.L2
+            )
             neighbors = grouped.neighbors
             if not request.with_payloads:
                 neighbors = dataclasses.replace(neighbors, payloads=None)

@@ -115,3 +115,21 @@ def test_grouping_mistakes_are_named(client: Client, shop) -> None:
         client.search("shop", "p1", group_size=2)
     with pytest.raises(InvalidArgumentError, match="k, group_size: 100 groups of 20 points"):
         client.search("shop", "p1", k=100, group_by="brand", group_size=20)
+
+
+@pytest.mark.parametrize("index", ["flat", "hnsw"])
+def test_l2_groups_come_nearest_first(client: Client, index: str) -> None:
+    vectors = np.random.default_rng(5).normal(size=(N, DIM)).astype(np.float32)
+    payloads = [payload(i) for i in range(N)]
+    client.create_space("near", DIM, "l2", index=index)
+    client.upsert("near", [f"p{i}" for i in range(N)], vectors, payloads)
+    query = vectors[9] + 0.1
+    distances = np.linalg.norm(vectors - query, axis=1)
+    # A wide HNSW search: at 3,000 points it finds every true neighbour, so the test is exact.
+    effort = {"ef_search": 1024} if index == "hnsw" else {}
+    found = client.search("near", query, k=6, group_by="brand", group_size=3, **effort)
+    assert list(zip(found.ids, found.groups, strict=True)) == expected(
+        -distances, payloads, "brand", 6, 3
+    )
+    best = [found.scores[i] for i in range(0, len(found.ids), 3)]
+    assert best == sorted(best)

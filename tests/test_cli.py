@@ -143,6 +143,13 @@ def test_index_filter_scroll_and_reload_commands(capsys, server, tmp_path) -> No
         client.upsert("h", ["r1", "r2"], np.ones((2, 4)), [{"colour": "red"}] * 2)
     code, out, _ = run(capsys, server, "count", "h", "--where", '{"colour": "red"}', "--json")
     assert code == 0 and json.loads(out) == {"count": 2}
+    args = ("search", "h", "--id", "0", "--group-by", "colour", "--group-size", "2", "--json")
+    code, out, _ = run(capsys, server, *args)
+    rows = json.loads(out)
+    assert code == 0 and sorted((r["id"], r["group"]) for r in rows) == [
+        ("r1", "red"),
+        ("r2", "red"),
+    ]
     code, out, err = run(capsys, server, "delete", "h", "--where", '{"colour": "red"}')
     assert code == 0 and "deleted 2 points from 'h'; 4 remain" in out, err
     code, out, _ = run(capsys, server, "alias", "live", "h")

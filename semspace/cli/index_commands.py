@@ -48,6 +48,8 @@ def add_search_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ef-search", type=int, help="HNSW search effort for this query")
     parser.add_argument("--nprobe", type=int, help="IVF buckets scanned for this query")
     parser.add_argument("--exact", action="store_true", help="scan every point exactly")
+    parser.add_argument("--group-by", help="payload field: the best k groups, not k points")
+    parser.add_argument("--group-size", type=int, help="with --group-by: points a group (1)")
     parser.add_argument(
         "--score-threshold",
         type=float,
@@ -62,6 +64,8 @@ def search_options(args: argparse.Namespace) -> dict[str, Any]:
         "nprobe": args.nprobe,
         "exact": args.exact,
         "score_threshold": args.score_threshold,
+        "group_by": args.group_by,
+        "group_size": args.group_size,
     }
 
 

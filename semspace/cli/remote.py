@@ -154,7 +154,12 @@ def _emit_neighbors(args: argparse.Namespace, neighbors: Neighbors) -> None:
             zip(neighbors.ids, neighbors.scores.tolist(), payloads, strict=True), 1
         )
     ]
-    emit(args.json, data, ("rank", "id", "score", "payload"), [tuple(d.values()) for d in data])
+    columns = ("rank", "id", "score", "payload")
+    if neighbors.groups is not None:  # grouped: each point's group after its rank
+        for row, group in zip(data, neighbors.groups, strict=True):
+            row["group"] = group
+        columns = ("rank", "id", "score", "payload", "group")
+    emit(args.json, data, columns, [tuple(d.values()) for d in data])
 
 
 def register(commands: argparse._SubParsersAction) -> None:

@@ -158,6 +158,7 @@ def _space(message: pb.SpaceInfo) -> SpaceInfo:
         version=message.version,
         versions=list(message.versions),
         payload_fields={k: v.split(",") for k, v in message.payload_fields.items()},
+        aliases=list(message.aliases),
     )
 
 

@@ -37,6 +37,7 @@ class SpaceInfo:
     version: int = 1
     versions: list[int] = field(default_factory=list)
     payload_fields: dict[str, list[str]] = field(default_factory=dict)
+    aliases: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,7 @@ def neighbors_to_pb(neighbors: Neighbors, dim: int) -> pb.Neighbors:
     return message
 
 
-def space_info(space: Space, versions: list[int]) -> pb.SpaceInfo:
+def space_info(space: Space, versions: list[int], aliases: list[str]) -> pb.SpaceInfo:
     index = index_info(space)  # first: its recall measurement may take seconds (see there)
     manifest = space.manifest
     summary = {
@@ -118,4 +118,5 @@ def space_info(space: Space, versions: list[int]) -> pb.SpaceInfo:
         payload_fields={
             path: ",".join(kinds) for path, kinds in space.payload_index.schema().items()
         },
+        aliases=aliases,
     )

@@ -469,6 +469,9 @@ class SpaceRegistry:
                 raise NotFound(f"alias: '{alias}' does not exist (aliases: {known})")
             return self._aliases.remove(alias)
 
+    def aliases_of(self, space: str) -> list[str]:
+        return self._aliases.pointing_at(space)
+
     def aliases(self) -> list[tuple[str, str]]:
         """(alias, space) pairs, by alias."""
         self._require_loaded()

@@ -76,7 +76,9 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
         )
 
     def _info(self, space: Space) -> pb.SpaceInfo:
-        return convert.space_info(space, self.registry.versions(space.name))
+        return convert.space_info(
+            space, self.registry.versions(space.name), self.registry.aliases_of(space.name)
+        )
 
     @maps_errors
     def ListSpaces(self, request: pb.ListSpacesRequest, context: grpc.ServicerContext):

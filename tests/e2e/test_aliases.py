@@ -82,6 +82,8 @@ def test_moving_an_alias_under_load_sends_every_call_to_one_space_or_the_other(
         client.upsert("products", ["new"], np.ones((1, DIM)))
         assert client.get_space("products-v2").count == 301
         assert client.get_space("products").name == "products-v2"
+        assert client.get_space("products-v2").aliases == ["products"]
+        assert client.get_space("products-v1").aliases == []
 
 
 def test_aliases_survive_a_restart_and_resolve_versions(

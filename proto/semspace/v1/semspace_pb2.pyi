@@ -45,7 +45,7 @@ class Vectors(_message.Message):
     def __init__(self, dim: _Optional[int] = ..., data: _Optional[bytes] = ...) -> None: ...
 
 class SpaceInfo(_message.Message):
-    __slots__ = ("name", "kind", "dim", "metric", "count", "writable", "created", "description", "producer", "manifest_json", "index", "embed_inputs", "index_info", "version", "versions", "payload_fields")
+    __slots__ = ("name", "kind", "dim", "metric", "count", "writable", "created", "description", "producer", "manifest_json", "index", "embed_inputs", "index_info", "version", "versions", "payload_fields", "aliases")
     class PayloadFieldsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -69,6 +69,7 @@ class SpaceInfo(_message.Message):
     VERSION_FIELD_NUMBER: _ClassVar[int]
     VERSIONS_FIELD_NUMBER: _ClassVar[int]
     PAYLOAD_FIELDS_FIELD_NUMBER: _ClassVar[int]
+    ALIASES_FIELD_NUMBER: _ClassVar[int]
     name: str
     kind: str
     dim: int
@@ -85,7 +86,8 @@ class SpaceInfo(_message.Message):
     version: int
     versions: _containers.RepeatedScalarFieldContainer[int]
     payload_fields: _containers.ScalarMap[str, str]
-    def __init__(self, name: _Optional[str] = ..., kind: _Optional[str] = ..., dim: _Optional[int] = ..., metric: _Optional[_Union[Metric, str]] = ..., count: _Optional[int] = ..., writable: _Optional[bool] = ..., created: _Optional[str] = ..., description: _Optional[str] = ..., producer: _Optional[str] = ..., manifest_json: _Optional[str] = ..., index: _Optional[str] = ..., embed_inputs: _Optional[_Iterable[str]] = ..., index_info: _Optional[_Union[IndexInfo, _Mapping]] = ..., version: _Optional[int] = ..., versions: _Optional[_Iterable[int]] = ..., payload_fields: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    aliases: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, name: _Optional[str] = ..., kind: _Optional[str] = ..., dim: _Optional[int] = ..., metric: _Optional[_Union[Metric, str]] = ..., count: _Optional[int] = ..., writable: _Optional[bool] = ..., created: _Optional[str] = ..., description: _Optional[str] = ..., producer: _Optional[str] = ..., manifest_json: _Optional[str] = ..., index: _Optional[str] = ..., embed_inputs: _Optional[_Iterable[str]] = ..., index_info: _Optional[_Union[IndexInfo, _Mapping]] = ..., version: _Optional[int] = ..., versions: _Optional[_Iterable[int]] = ..., payload_fields: _Optional[_Mapping[str, str]] = ..., aliases: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class IndexSpec(_message.Message):
     __slots__ = ("kind", "params")

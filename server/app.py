@@ -17,6 +17,7 @@ from grpc_reflection.v1alpha import reflection
 from semspace.server import tls
 from semspace.server.artifact_watch import ArtifactWatch
 from semspace.server.auth import KeyStore, is_loopback, load_key_store
+from semspace.server.health_service import HealthService
 from semspace.server.interceptors import RequestInterceptor
 from semspace.server.memory import release_free_memory, tune_malloc
 from semspace.server.metrics import MetricsEndpoint, start_metrics
@@ -39,7 +40,7 @@ class SemspaceServer:
     grpc_server: grpc.Server
     port: int
     registry: SpaceRegistry
-    health: health.HealthServicer
+    health: HealthService
     servicer: SemspaceServicer
     keys: KeyStore
     metrics: MetricsEndpoint | None = None
@@ -75,6 +76,7 @@ class SemspaceServer:
         if grace is None:
             grace = self.registry.settings.grace_seconds
         self.grpc_server.stop(grace).wait()
+        self.health.close()
         self.registry.close()
         if self.metrics is not None:
             self.metrics.stop()
@@ -114,7 +116,7 @@ def create_server(settings: ServerSettings) -> SemspaceServer:
     )
     servicer = SemspaceServicer(registry, settings)
     pb_grpc.add_SemspaceServicer_to_server(servicer, server)
-    health_servicer = health.HealthServicer(experimental_non_blocking=True)
+    health_servicer = HealthService()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
         (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server

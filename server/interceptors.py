@@ -80,12 +80,26 @@ class RequestInterceptor(grpc.ServerInterceptor):
                 return _refusal(handler, error)
             return handler
         wrapped = grpc.unary_unary_rpc_method_handler(
-            _Method(self, handler, method).run,
+            _on_the_same_pool(_Method(self, handler, method).run, handler.unary_unary),
             request_deserializer=None,
             response_serializer=handler.response_serializer,
         )
         self._wrapped[method] = wrapped
         return wrapped
+
+
+def _on_the_same_pool(run: Callable[..., Any], behavior: Callable[..., Any]) -> Callable[..., Any]:
+    """`run`, on the thread pool that `behavior` names for itself, if any (health checks'
+    own pool: see health_service.py); grpcio looks for it on the function it is given."""
+    pool = getattr(behavior, "experimental_thread_pool", None)
+    if pool is None:
+        return run
+
+    def on_pool(request: Any, context: grpc.ServicerContext) -> Any:
+        return run(request, context)
+
+    on_pool.experimental_thread_pool = pool  # type: ignore[attr-defined]
+    return on_pool
 
 
 def _refusal(handler: grpc.RpcMethodHandler, error: SemspaceError) -> grpc.RpcMethodHandler:

@@ -258,6 +258,12 @@ def check_same_rows(labels: np.ndarray, stored: np.ndarray, given: np.ndarray) -
         raise StoredIndexMismatch(f"row {labels[different[0]]} differs from the stored index's")
 
 
+def labels_other_than(kept: np.ndarray, total: int) -> np.ndarray:
+    """The labels below `total` not in `kept`, ascending: the dead ones of an index whose live
+    labels are `kept`."""
+    return np.delete(np.arange(total, dtype=np.int64), kept)
+
+
 class LiveLabels:
     """Which labels hold a live point: a growing boolean mask (dead labels keep their vectors in
     the index until a rebuild)."""

@@ -44,7 +44,7 @@ from semspace.artifact import (
     sha256_of,
     vectors_sha256,
 )
-from semspace.server.index import StoredIndexMismatch
+from semspace.server.index import StoredIndexMismatch, labels_other_than
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +143,7 @@ class StoredIndex:
 
     def held_labels(self) -> np.ndarray:
         """The label of each of the rows it holds."""
-        return np.delete(np.arange(self.labels, dtype=np.int64), self.dead_labels)
+        return labels_other_than(self.dead_labels, self.labels)
 
     def digest(self) -> RowsDigest:
         """What loading the rows checks this index against."""
@@ -291,7 +291,7 @@ class IndexCache:
                 "rows": len(kept),
                 "rows_sha256": rows_sha256,
                 "vectors_file_sha256": file_sha256 if len(kept) == len(labels) else None,
-                "dead_labels": np.delete(np.arange(held), kept).tolist(),
+                "dead_labels": labels_other_than(kept, held).tolist(),
                 "recall_at_10": None,  # measured over other rows
             }
             temporary = info.with_name(f".writing-{info.name}")

@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-import numpy as np
-
 from semspace.artifact import (
     MANIFEST,
     VECTORS,
@@ -44,7 +42,7 @@ from semspace.server.errors import (
     ResourceExhausted,
     Unavailable,
 )
-from semspace.server.index import StoredIndexMismatch
+from semspace.server.index import StoredIndexMismatch, labels_other_than
 from semspace.server.index_cache import (
     IndexCache,
     RowsDigest,
@@ -305,7 +303,7 @@ class SpaceRegistry:
         except (ArtifactError, OSError) as error:
             log.warning("space %s: index not stored: %s", space.name, error)
             return False
-        dead = np.delete(np.arange(index.ntotal, dtype=np.int64), labels)
+        dead = labels_other_than(labels, index.ntotal)
         assert self._index_cache is not None
         key = cache_key(space.manifest)
         return self._index_cache.write(space.name, key, index, rows, space.recall_at_10(), dead)

@@ -130,6 +130,14 @@ class SpaceRegistry:
             )
         if self._index_cache is not None:
             self._index_cache.prune(set(self._current))
+        for alias, target in self._aliases.items():
+            if target not in self._current:
+                log.warning(
+                    "alias %s points at %s, which is not served: calls naming it are NOT_FOUND "
+                    "until it is back or the alias is moved",
+                    alias,
+                    target,
+                )
         self.loaded = True
 
     def reload(self, names: list[str]) -> list[ReloadChange]:

@@ -3,6 +3,7 @@ through restarts; the rules that keep it from dangling or shadowing a space."""
 
 from __future__ import annotations
 
+import shutil
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -142,6 +143,23 @@ def test_a_trained_space_copied_in_under_an_aliass_name_takes_it(
         assert [c.action for c in client.reload(["words"])] == ["added"]
         assert client.count("words") == 3
         assert "takes the name of the alias of one" in caplog.text
+
+
+def test_an_alias_whose_space_is_gone_from_disk_is_reported(
+    start_server: Callable[..., SemspaceServer], tmp_path: Path, caplog
+) -> None:
+    server = start_server()
+    with Client(server.address) as client:
+        fill(client, "one", "o")
+        client.set_alias("live", "one")
+    server.stop(0)
+    shutil.rmtree(tmp_path / "artifacts" / "one")  # by hand, behind the server's back
+    with Client(start_server().address) as client:
+        assert "alias live points at one, which is not served" in caplog.text
+        with pytest.raises(NotFoundError, match="'one' does not exist"):
+            client.count("live")
+        fill(client, "one", "n")  # back: the alias reaches it again
+        assert client.search("live", np.ones(DIM), k=1).ids[0].startswith("n")
 
 
 def test_an_unreadable_alias_table_leaves_the_spaces_served(

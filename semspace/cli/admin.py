@@ -45,6 +45,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             for name, value in _server_facts(args.metrics_url, args.timeout):
                 print(f"{name:<8} {value}")
         spaces = client.list_spaces()
+        aliases = client.list_aliases()
     total = sum(s.count for s in spaces)
     print(f"spaces   {len(spaces)}, {total:,} vectors")
     rows = [
@@ -53,6 +54,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     ]
     if rows:
         print(table(("space", "kind", "dim", "metric", "count", "index", "writable"), rows))
+    if aliases:
+        print("aliases  " + ", ".join(f"{alias} -> {space}" for alias, space in aliases.items()))
     return 0 if health == "SERVING" else 1
 
 

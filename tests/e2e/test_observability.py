@@ -146,7 +146,9 @@ def test_slow_calls_are_logged_even_when_they_are_reads(tmp_path, caplog) -> Non
     assert ("ListSpaces", "OK") in logged
 
 
-def test_status_prints_health_spaces_counts_version_and_uptime(watched, capsys) -> None:
+def test_status_prints_health_spaces_counts_aliases_version_and_uptime(watched, capsys) -> None:
+    with Client(watched.address) as client:
+        client.set_alias("towns", "cities")
     url = f"http://127.0.0.1:{watched.metrics.port}/metrics"
     assert main(["--address", watched.address, "status", "--metrics-url", url]) == 0
     out = capsys.readouterr().out
@@ -154,3 +156,4 @@ def test_status_prints_health_spaces_counts_version_and_uptime(watched, capsys) 
     assert "spaces   1, 3 vectors" in out
     assert "cities" in out and "l2" in out
     assert "version  0.1.0" in out and "uptime" in out
+    assert "aliases  towns -> cities" in out

@@ -1,10 +1,12 @@
 """Cost of grouped search: single-query Search calls on a 200k x 128 space whose points carry
-one of 1,000 brands, plain and grouped by brand (group_size 1 and 3), flat and HNSW, in a
-server in this process.
+one of 1,000 or 20 brands (found by growing fetches) or of 5 (fewer than k: a filtered search
+a brand), plain and grouped by brand (group_size 1 and 3), flat and HNSW, in a server in this
+process.
 
-    python bench/grouped_search.py [--points 200000] [--brands 1000] [--queries 50]
+    python bench/grouped_search.py [--points 200000] [--brands 1000 20 5] [--queries 50]
 
-Writes bench/results/grouped-search.json: milliseconds a call per index and kind of search.
+Writes bench/results/grouped-search.json: milliseconds a call per brand count, index and kind
+of search.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ def milliseconds_a_call(client: Client, space: str, queries: np.ndarray, options
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=200_000)
-    parser.add_argument("--brands", type=int, default=1_000)
+    parser.add_argument("--brands", type=int, nargs="+", default=[1_000, 20, 5])
     parser.add_argument("--queries", type=int, default=50)
     args = parser.parse_args()
     rng = np.random.default_rng(0)
@@ -52,26 +54,29 @@ def main() -> None:
         in_process_server(fsync_writes=False) as server,
         Client(server.address, timeout=300) as client,
     ):
-        for index in ("flat", "hnsw"):
-            client.create_space(index, DIM, index=index)
-            for start in range(0, args.points, BATCH):
-                rows = range(start, min(start + BATCH, args.points))
-                client.upsert(
-                    index,
-                    [str(i) for i in rows],
-                    vectors[start : rows.stop],
-                    [{"brand": f"b{i % args.brands}"} for i in rows],
-                )
-            figures[index] = {
-                name: round(milliseconds_a_call(client, index, queries, options), 2)
-                for name, options in SEARCHES.items()
-            }
-            print(index, figures[index])
+        for brands in args.brands:
+            for index in ("flat", "hnsw"):
+                space = f"{index}-{brands}"
+                client.create_space(space, DIM, index=index)
+                for start in range(0, args.points, BATCH):
+                    rows = range(start, min(start + BATCH, args.points))
+                    client.upsert(
+                        space,
+                        [str(i) for i in rows],
+                        vectors[start : rows.stop],
+                        [{"brand": f"b{i % brands}"} for i in rows],
+                    )
+                figures[f"{brands} brands, {index}"] = {
+                    name: round(milliseconds_a_call(client, space, queries, options), 2)
+                    for name, options in SEARCHES.items()
+                }
+                print(space, figures[f"{brands} brands, {index}"])
+                client.drop_space(space)
     write_result(
         "grouped-search.json",
         {
             "command": f"python bench/grouped_search.py --points {args.points} "
-            f"--brands {args.brands} --queries {args.queries}",
+            f"--brands {' '.join(map(str, args.brands))} --queries {args.queries}",
             "k": K,
             "milliseconds_a_call": figures,
             "machine": machine(),

@@ -149,6 +149,10 @@ class PayloadIndex:
         numbers = sum(len(numbers.rows) for numbers in self._numbers.values())
         return 8 * rows + 16 * numbers
 
+    def values(self, path: str) -> list[Scalar]:
+        """Every value the field has held (numbers as doubles), deleted points' included."""
+        return [value for _, value in self._rows_by_value.get(path, {})]
+
     def schema(self) -> dict[str, list[str]]:
         """Each field seen and the kinds of value it held."""
         return {path: sorted(kinds) for path, kinds in sorted(self._kinds.items())}

@@ -1,11 +1,13 @@
 """Grouped search: the best k groups of points that share a payload value ("at most two shoes
-per brand"), each group with its best `size` points, groups ordered by their best point.
+per brand"), each group with its best `size` points, groups ordered by their best point (then
+by value, as JSON text).
 
-Two steps per query, both ordinary searches (filters, exclusions, score threshold and the
-index's own approximation included). First the groups: once k distinct groups are among the
-best F points, no other group can beat them (its best point is worse than all F), so F grows
-(four times a try) until k groups are seen or every point is. Then the members: a group with
-fewer than `size` points among the F gets them from one more search, filtered to its value.
+Every step is an ordinary search (filters, exclusions, score threshold and the index's own
+approximation included). A field with at most k values takes one search filtered to each
+value. Otherwise first the groups: once k distinct groups are among
+the best F points, no other group can beat them (its best point is worse than all F), so F
+grows (four times a try) until k groups are seen or every point is; then a group with fewer
+than `size` points among the F gets them from one search filtered to its value.
 A point whose field holds a list joins the group of each value; a point without the field (or
 with only objects under it) is in no group. Numbers group as filters compare them (7 and 7.0
 are one group, written 7).
@@ -48,10 +50,39 @@ Search = Callable[[int, Equals | None], Neighbors]
 
 
 def grouped_search(
-    search: Search, k: int, grouping: Grouping, points: int, *, distances: bool
+    search: Search,
+    k: int,
+    grouping: Grouping,
+    points: int,
+    values: list[Scalar],
+    *,
+    distances: bool,
 ) -> Grouped:
-    """The best k groups of one query; `points` is how many the space holds; `distances`:
-    lower scores are better (l2)."""
+    """The best k groups of one query; `points` is how many the space holds, `values` every
+    value its field has held; `distances`: lower scores are better (l2)."""
+    if len(values) <= k:
+        # Every group is in the answer: one filtered search a value finds them all, where
+        # growing the fetch would have to read the whole space to prove there are no more.
+        # (With more values, filtered searches cost more than growing: 200k points, 20 brands,
+        # k 10, flat: 79 ms a call against 9 ms.)
+        parts = [(search(grouping.size, _equals(grouping.field, v)), _as_json(v)) for v in values]
+    else:
+        parts = _grown_groups(search, k, grouping, points)
+    # Groups by their best point as found (with approximate indexes a filtered search may
+    # find a better one than the first search did), then by value: one point holding a list
+    # leads several groups.
+    parts = [part for part in parts if len(part[0].ids)]
+    parts.sort(key=lambda part: (float(part[0].scores[0]) * (1 if distances else -1), part[1]))
+    parts = parts[:k]
+    return Grouped(
+        _concatenated([found for found, _ in parts]),
+        [value for found, value in parts for _ in found.ids],
+    )
+
+
+def _grown_groups(
+    search: Search, k: int, grouping: Grouping, points: int
+) -> list[tuple[Neighbors, str]]:
     fetch = min(max(k * grouping.size * FIRST_FETCH_FACTOR, 16), points)
     while True:
         candidates = search(fetch, None)
@@ -61,19 +92,17 @@ def grouped_search(
         if len(members) == k or seen_all:
             break
         fetch = min(fetch * GROWTH, points)
-    parts: list[tuple[Neighbors, str]] = []
+    parts = []
     for value, positions in members.items():
         found = _take(candidates, positions[: grouping.size])
         if len(positions) < grouping.size and not seen_all:
-            found = search(grouping.size, Equals(grouping.field, (json.loads(value),), "group_by"))
+            found = search(grouping.size, _equals(grouping.field, json.loads(value)))
         parts.append((found, value))
-    # A filtered search may find a better point than the first one missed (approximate
-    # indexes): order the groups by their best point as found.
-    parts.sort(key=lambda part: _best(part[0]) * (1 if distances else -1))
-    return Grouped(
-        _concatenated([found for found, _ in parts], candidates),
-        [value for found, value in parts for _ in found.ids],
-    )
+    return parts
+
+
+def _equals(field: str, value: Scalar) -> Equals:
+    return Equals(field, (value,), "group_by")
 
 
 def _first_groups(candidates: Neighbors, k: int, field: str) -> dict[str, list[int]]:
@@ -86,11 +115,6 @@ def _first_groups(candidates: Neighbors, k: int, field: str) -> dict[str, list[i
     return members
 
 
-def _best(found: Neighbors) -> float:
-    # Answers come best first: the first point is its group's best.
-    return float(found.scores[0]) if len(found.ids) else np.nan
-
-
 def _take(neighbors: Neighbors, positions: list[int]) -> Neighbors:
     picked = np.asarray(positions, dtype=np.int64)
     return Neighbors(
@@ -101,14 +125,15 @@ def _take(neighbors: Neighbors, positions: list[int]) -> Neighbors:
     )
 
 
-def _concatenated(parts: list[Neighbors], like: Neighbors) -> Neighbors:
+def _concatenated(parts: list[Neighbors]) -> Neighbors:
+    if not parts:
+        return Neighbors([], np.empty(0, dtype=np.float32), None, None)
+    first = parts[0]
     return Neighbors(
         [i for part in parts for i in part.ids],
-        np.concatenate([part.scores for part in parts] or [like.scores[:0]]),
-        None
-        if like.vectors is None
-        else np.concatenate([part.vectors for part in parts] or [like.vectors[:0]]),
-        None if like.payloads is None else [p for part in parts for p in part.payloads or []],
+        np.concatenate([part.scores for part in parts]),
+        None if first.vectors is None else np.concatenate([part.vectors for part in parts]),
+        None if first.payloads is None else [p for part in parts for p in part.payloads or []],
     )
 
 

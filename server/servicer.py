@@ -237,7 +237,12 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
         results = []
         for query in queries:
             grouped = grouped_search(
-                search_one(query), k, grouping, space.count, distances=metric is Metric.L2
+                search_one(query),
+                k,
+                grouping,
+                space.count,
+                space.payload_index.values(grouping.field),
+                distances=metric is Metric.L2,
             )
             neighbors = grouped.neighbors
             if not request.with_payloads:

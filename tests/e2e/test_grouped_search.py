@@ -22,7 +22,9 @@ def payload(i: int) -> dict | None:
         return {"brand": [BRANDS[1 + i % 4], BRANDS[2 + i % 4]], "maker": {"country": "pl"}}
     # b0 is rare: filling its group takes far more candidates than the first fetch.
     brand = "b0" if i % 97 == 0 else BRANDS[1 + i % (len(BRANDS) - 1)]
-    return {"brand": brand, "maker": {"country": ["de", "fr", "it"][i % 3]}}
+    # 200 models, m0 rare as b0 is.
+    model = "m0" if i % 89 == 0 else f"m{1 + i % 199}"
+    return {"brand": brand, "maker": {"country": ["de", "fr", "it"][i % 3]}, "model": model}
 
 
 def values(p: dict | None, field: str) -> list[str]:
@@ -38,12 +40,14 @@ def values(p: dict | None, field: str) -> list[str]:
 
 
 def expected(scores: np.ndarray, payloads: list, field: str, k: int, size: int) -> list[tuple]:
+    """Every group's best `size` points, the k groups with the best best points (ties, as when
+    one point leads two groups, by the value's JSON text), flattened."""
     groups: dict[str, list[int]] = {}
     for j in np.argsort(-scores, kind="stable"):
         for value in values(payloads[j], field):
-            if value in groups or len(groups) < k:
-                groups.setdefault(value, []).append(int(j))
-    return [(f"p{j}", json.loads(v)) for v, members in groups.items() for j in members[:size]]
+            groups.setdefault(value, []).append(int(j))
+    best = sorted(groups, key=lambda v: (-scores[groups[v][0]], v))[:k]
+    return [(f"p{j}", json.loads(v)) for v in best for j in groups[v][:size]]
 
 
 @pytest.fixture
@@ -56,7 +60,14 @@ def shop(client: Client) -> tuple[np.ndarray, list]:
 
 
 @pytest.mark.parametrize(
-    ("field", "k", "size"), [("brand", 5, 3), ("brand", 30, 2), ("maker.country", 2, 40)]
+    ("field", "k", "size"),
+    [
+        ("brand", 5, 3),  # growing fetches, then filtered searches to fill
+        ("brand", 30, 2),  # 12 brands, fewer than k: a filtered search each
+        ("maker.country", 2, 40),
+        ("model", 5, 3),  # 200 models
+        ("model", 40, 2),
+    ],
 )
 def test_groups_equal_python_grouping_of_the_brute_force(
     client: Client, shop, field: str, k: int, size: int

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -242,15 +243,11 @@ class SpaceStore:
         check_storable(prepared, self.index.vector_dtype, "vectors")
         if len(prepared) != len(ids):
             raise InvalidArgument(f"vectors: {len(prepared)} rows for {len(ids)} ids")
-        with self._writes:
-            with self.lock.write():
-                self._require_open()
-                existing = self._ids.rows_of(ids)
-                updated = int((existing >= 0).sum())
-                journal.append(WalRecord("upsert", ids, payloads, prepared))
-                self._replace(existing, ids, prepared, payloads)
-            self._rebuild_if_due()
-            self._snapshot_if_due(journal)
+        with self._logged_write(journal):
+            existing = self._ids.rows_of(ids)
+            updated = int((existing >= 0).sum())
+            journal.append(WalRecord("upsert", ids, payloads, prepared))
+            self._replace(existing, ids, prepared, payloads)
         return len(ids) - updated, updated
 
     def set_payloads(self, ids: list[str], payloads: list[str]) -> None:
@@ -258,15 +255,11 @@ class SpaceStore:
         an upsert of the stored vectors, so replay and every index type take it as they take
         any replacement (the points move to new rows)."""
         journal = self._require_writable()
-        with self._writes:
-            with self.lock.write():
-                self._require_open()
-                rows = self._rows_of(ids, "ids")
-                vectors = self.index.reconstruct(rows)
-                journal.append(WalRecord("upsert", ids, payloads, vectors))
-                self._replace(rows, ids, vectors, payloads)
-            self._rebuild_if_due()
-            self._snapshot_if_due(journal)
+        with self._logged_write(journal):
+            rows = self._rows_of(ids, "ids")
+            vectors = self.index.reconstruct(rows)
+            journal.append(WalRecord("upsert", ids, payloads, vectors))
+            self._replace(rows, ids, vectors, payloads)
 
     def delete(self, ids: list[str]) -> tuple[int, list[str]]:
         """(deleted, missing ids); an id named twice is deleted once."""
@@ -300,16 +293,23 @@ class SpaceStore:
         They are logged by id, so that a replay deletes exactly these, whatever a filter that
         found them would match by then."""
         journal = self._require_writable()
+        with self._logged_write(journal):
+            ids, rows = find()
+            if ids:
+                journal.append(WalRecord("delete", ids, [], None))
+                self._remove_rows(rows)
+        return ids
+
+    @contextmanager
+    def _logged_write(self, journal: Journal) -> Iterator[None]:
+        """One write's passage: the write gate and the write lock around its log append and
+        its change, then a rebuild or a snapshot if one is due (not after a write that failed)."""
         with self._writes:
             with self.lock.write():
                 self._require_open()
-                ids, rows = find()
-                if ids:
-                    journal.append(WalRecord("delete", ids, [], None))
-                    self._remove_rows(rows)
+                yield
             self._rebuild_if_due()
             self._snapshot_if_due(journal)
-        return ids
 
     def drop(self) -> None:
         """Ends the space's writes as the registry drops it. A write whose call fetched the space

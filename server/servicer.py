@@ -196,7 +196,9 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
             }
             where = filter_from_pb(request.filter) if request.HasField("filter") else None
             if grouping is not None:
-                return self._grouped_search(request, space, queries, k, grouping, where, options)
+                return self._grouped_search(
+                    request, space, queries, k, grouping, where, threshold, options
+                )
             if where is not None or request.params.exact:
                 results = space.search(
                     queries, k, where=where, exact=request.params.exact, **options
@@ -218,9 +220,9 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
         k: int,
         grouping: Grouping,
         where: Condition | None,
+        threshold: float | None,
         options: dict[str, Any],
     ) -> pb.SearchResponse:
-        threshold = request.score_threshold if request.HasField("score_threshold") else None
         metric = space.manifest.metric
         options = {**options, "with_payloads": True}
 

@@ -60,7 +60,7 @@ class ArtifactWatch:
             if failed and failed[0] == content and time.monotonic() - failed[1] < RETRY_SECONDS:
                 continue
             try:
-                (change,) = self._registry.reload([name])
+                change = self._registry.reload_directory(directory)
             except SemspaceError:  # logged by the registry; the old version keeps serving
                 self._failed[name] = (content, time.monotonic())
                 continue

@@ -155,6 +155,13 @@ class SpaceRegistry:
                 if name in directories
             ]
 
+    def reload_directory(self, directory: Path) -> ReloadChange:
+        """As `reload` of that one space, for a caller that has just listed the directory (the
+        artifact watch), so that N spaces are not listed N times."""
+        self._require_loaded()
+        with self._reloading:
+            return self._reload_one(directory)
+
     def _reload_one(self, directory: Path) -> ReloadChange:
         name = directory.name
         current = self._current.get(name)
@@ -388,9 +395,12 @@ class SpaceRegistry:
             if name in self._current:
                 loaded = ", ".join(str(v) for v in sorted(self._versions[name]))
                 raise NotFound(f"space: '{name}' has no version {version} (loaded: {loaded})")
-            known = ", ".join(sorted(self._current)) or "none"
-            raise NotFound(f"space: '{name}' does not exist (spaces: {known})")
+            raise self._no_space(name)
         return space
+
+    def _no_space(self, name: str) -> NotFound:
+        known = ", ".join(sorted(self._current)) or "none"
+        return NotFound(f"space: '{name}' does not exist (spaces: {known})")
 
     def versions(self, name: str) -> list[int]:
         return sorted(self._versions.get(name, {}))
@@ -462,8 +472,7 @@ class SpaceRegistry:
                     raise InvalidArgument(
                         f"space: '{space}' is an alias (of '{target}'); point at a space"
                     )
-                known = ", ".join(sorted(self._current)) or "none"
-                raise NotFound(f"space: '{space}' does not exist (spaces: {known})")
+                raise self._no_space(space)
             return self._aliases.point(alias, space)
 
     def delete_alias(self, alias: str) -> str:

@@ -3,6 +3,8 @@
     {"label": "shirt"}                          the field equals a value
     {"tags": ["sale", "new"]}                   the field holds one of these values
     {"price": {"gte": 10, "lt": 50}}            a numeric range (gt, gte, lt, lte)
+    {"discount": {"exists": True}}              the field holds a value (False: it holds none:
+                                                absent, null or an empty list)
     {"label": "shirt", "price": {"lt": 50}}     several keys: all must hold
     {"$or": [{"label": "shirt"}, {"tags": "sale"}]}   at least one of these filters
     {"$not": {"label": "shirt"}}                none of this filter
@@ -52,17 +54,29 @@ def filter_to_pb(spec: Mapping[str, Any], nesting: int = 0) -> pb.Filter:
 
 def _condition(field: str, test: Any) -> pb.Condition:
     if isinstance(test, Mapping):
+        if "exists" in test:
+            return _exists(field, test)
         unknown = set(test) - RANGE_BOUNDS
         if unknown or not test:
             raise ValueError(
                 f"filter field {field!r}: a range takes gt, gte, lt, lte; got {sorted(test)} "
-                "(for one of several values, pass a list)"
+                "(for one of several values, pass a list; whether it holds one: exists)"
             )
         return pb.Condition(field=field, range=pb.Range(**test))
     if isinstance(test, list | tuple | set | frozenset):
         values = [_value(field, v) for v in test]
         return pb.Condition(field=field, any_of=pb.ValueList(values=values))
     return pb.Condition(field=field, equals=_value(field, test))
+
+
+def _exists(field: str, test: Mapping[str, Any]) -> pb.Condition:
+    present = test["exists"]
+    if len(test) != 1 or not isinstance(present, bool):
+        raise ValueError(
+            f"filter field {field!r}: exists takes True or False alone, got {dict(test)!r} "
+            "(a range matches only points holding the field already)"
+        )
+    return pb.Condition(field=field, exists=present)
 
 
 def _value(field: str, value: Any) -> pb.Value:

@@ -6,7 +6,7 @@ import math
 
 from semspace.index_config import IndexConfig, IndexConfigError, IndexKind
 from semspace.server.errors import InvalidArgument
-from semspace.server.filters import Clause, Condition, Equals, Range, Scalar
+from semspace.server.filters import Clause, Condition, Equals, Exists, Range, Scalar
 from semspace.server.grouping import Grouping
 from semspace.server.index import SearchKnobs
 from semspace.server.space import Space
@@ -115,13 +115,15 @@ def deletion_filter(request: pb.DeleteRequest) -> Clause:
 def condition_from_pb(message: pb.Condition, where: str) -> Condition:
     test = message.WhichOneof("test")
     if test is None:
-        raise InvalidArgument(f"{where}: set one of equals, any_of, range or filter")
+        raise InvalidArgument(f"{where}: set one of equals, any_of, range, exists or filter")
     if test == "filter":
         if message.field:
             raise InvalidArgument(f"{where}.field: a nested filter takes no field")
         return filter_from_pb(message.filter, f"{where}.filter")
     if not message.field:
         raise InvalidArgument(f"{where}.field: name the payload field to test")
+    if test == "exists":
+        return Exists(message.field, message.exists, where)
     if test == "equals":
         return Equals(message.field, (value_from_pb(message.equals, f"{where}.equals"),), where)
     if test == "any_of":

@@ -26,14 +26,25 @@ INDEXES = {
 }
 
 
+# A field some points hold a value in, and others do not: null, an empty list, absent.
+DISCOUNTS = [3.0, None, [], [5.0, 10.0]]
+
+
 def payload(i: int) -> dict:
-    return {
+    held = {
         "colour": COLOURS[i % 4],
         "price": float(i % 100),
         "tags": ["even" if i % 2 == 0 else "odd", f"decile{i % 10}"],
         "rare": i % 1000 == 7,
         "size": {"width": i % 7},
     }
+    if i % 5 < len(DISCOUNTS):
+        held["discount"] = DISCOUNTS[i % 5]
+    return held
+
+
+def holds(payload: dict, field: str) -> bool:
+    return payload.get(field) not in (None, [])
 
 
 # Each filter with the same test written in Python, applied to the payload.
@@ -52,6 +63,12 @@ FILTERS = [
     ({"$not": {"colour": ["red", "green"]}}, lambda p: p["colour"] in ("blue", "black")),
     ({"rare": True}, lambda p: p["rare"]),
     ({"size.width": 3, "price": {"lte": 5}}, lambda p: p["size"]["width"] == 3 and p["price"] <= 5),
+    ({"discount": {"exists": True}}, lambda p: holds(p, "discount")),
+    (
+        {"discount": {"exists": False}, "colour": "red"},
+        lambda p: not holds(p, "discount") and p["colour"] == "red",
+    ),
+    ({"size.width": {"exists": True}, "rare": True}, lambda p: p["rare"]),
 ]
 
 
@@ -164,6 +181,7 @@ def test_scroll_reads_every_matching_point_once(client: Client, points) -> None:
         ({"price": {"gt": float("nan")}}, r"filter\.must\[0\]\.range\.gt: must be a finite"),
         ({"tags": []}, r"filter\.must\[0\]\.any_of: is empty"),
         ({"$not": {"nope": 1}}, r"filter\.must_not\[0\]\.filter\.must\[0\]: no payload"),
+        ({"nope": {"exists": False}}, r"filter\.must\[0\]: no payload .* has field 'nope'"),
     ],
 )
 def test_filter_mistakes_are_named(client: Client, points, where: dict, message: str) -> None:
@@ -178,6 +196,28 @@ def test_filter_mistakes_are_named(client: Client, points, where: dict, message:
         return
     with pytest.raises(InvalidArgumentError, match=message):
         client.search("s", vectors[0], where=where)
+
+
+@pytest.mark.parametrize("test", [{"exists": 1}, {"exists": True, "gt": 3}, {"exists": None}])
+def test_exists_takes_a_bool_alone(client: Client, points, test: dict) -> None:
+    ids, vectors, payloads = points
+    client.create_space("s", DIM)
+    client.upsert("s", ids[:10], vectors[:10], payloads[:10])
+    with pytest.raises(ValueError, match="exists takes True or False alone"):
+        client.search("s", vectors[0], where={"discount": test})
+
+
+def test_exists_follows_writes_and_fields_whose_points_are_gone(client: Client) -> None:
+    client.create_space("s", 2)
+    client.upsert("s", ["a", "b", "c"], [[1, 0], [0, 1], [1, 1]], [{"x": 1}, {"x": []}, None])
+    assert client.count("s", where={"x": {"exists": True}}) == 1
+    assert sorted(client.scroll("s", where={"x": {"exists": False}}).ids) == ["b", "c"]
+    client.set_payloads("s", ["a", "c"], [{"y": 2}, {"x": [0, 7]}])
+    assert client.scroll("s", where={"x": {"exists": True}}).ids == ["c"]
+    client.delete("s", ["c"])
+    # No point holds x any more; the field stays known, so the filter is still answered.
+    assert client.count("s", where={"x": {"exists": True}}) == 0
+    assert sorted(client.scroll("s", where={"x": {"exists": False}}).ids) == ["a", "b"]
 
 
 def test_filters_nest_to_the_documented_depth_and_no_further(client: Client, points) -> None:

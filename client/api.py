@@ -311,13 +311,23 @@ class SpaceApi:
         exclude_ids: Sequence[str] = (),
         with_vectors: bool = False,
         with_payloads: bool = False,
+        where: dict[str, Any] | None = None,
         timeout: float | None = None,
     ) -> ArithmeticResult:
         """Nearest points to sum(positive) - sum(negative) (+ weighted `terms`), by "3cosadd" or
-        "3cosmul"; inputs given by id are left out unless include_inputs."""
+        "3cosmul"; inputs given by id are left out unless include_inputs; `where` keeps only
+        points whose payloads match (as in `search`)."""
         all_terms = ops.signed_terms(positive, negative) + list(terms)
         operation = ops.arithmetic(
-            space, all_terms, method, k, include_inputs, exclude_ids, with_vectors, with_payloads
+            space,
+            all_terms,
+            method,
+            k,
+            include_inputs,
+            exclude_ids,
+            with_vectors,
+            with_payloads,
+            where,
         )
         return self._run(operation, timeout)
 

@@ -293,6 +293,7 @@ def arithmetic(
     exclude_ids: Sequence[str],
     with_vectors: bool,
     with_payloads: bool,
+    where: dict[str, Any] | None = None,
 ) -> Operation[ArithmeticResult]:
     if method not in METHODS:
         raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
@@ -305,6 +306,7 @@ def arithmetic(
         exclude_ids=_strings(exclude_ids, "exclude_ids"),
         with_vectors=with_vectors,
         with_payloads=with_payloads,
+        filter=None if where is None else filter_to_pb(where),
     )
     return (
         "Arithmetic",

@@ -338,6 +338,7 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
             exclude_ids=request.exclude_ids,
             with_vectors=request.with_vectors,
             with_payloads=request.with_payloads,
+            where=filter_from_pb(request.filter) if request.HasField("filter") else None,
         )
         answer = pb.ArithmeticResponse(
             neighbors=convert.neighbors_to_pb(neighbors, dim),

@@ -78,9 +78,7 @@ class Space(SpaceStore):
         if where is None and not exact:
             return self.run_searches([job])[0]
         with self.lock.read():
-            matching = self.index.live.mask.copy()
-            if where is not None:
-                matching &= self.payload_index.mask(where, len(matching))
+            matching = self._matching(where)
             answers = []
             for query, skip in zip(job.matrix, self._current_skips(job), strict=True):
                 allowed = matching.copy()
@@ -90,6 +88,14 @@ class Space(SpaceStore):
                     self._neighbors(scores, labels, NO_SKIP, k, with_vectors, with_payloads)
                 )
             return answers
+
+    def _matching(self, where: Condition | None) -> np.ndarray:
+        """A fresh mask over rows: the live points whose payloads match `where` (all: None).
+        Under the read lock."""
+        matching = self.index.live.mask.copy()
+        if where is not None:
+            matching &= self.payload_index.mask(where, len(matching))
+        return matching
 
     def plan_search(
         self,
@@ -246,8 +252,10 @@ class Space(SpaceStore):
         exclude_ids: Sequence[str] = (),
         with_vectors: bool = False,
         with_payloads: bool = False,
+        where: Condition | None = None,
     ) -> tuple[Neighbors, np.ndarray]:
-        """Nearest points to a weighted combination of terms, and the 3CosAdd query vector."""
+        """Nearest points to a weighted combination of terms, and the 3CosAdd query vector;
+        `where` restricts them to payloads matching a filter."""
         w = np.asarray(weights, dtype=np.float32)
         if method is Method.COS_MUL and not (w > 0).any():
             raise InvalidArgument("terms: 3CosMul needs at least one term with a positive weight")
@@ -255,13 +263,22 @@ class Space(SpaceStore):
             terms, input_rows = self._resolve(targets, "terms")
             excluded = (*exclude_ids, *(() if include_inputs else input_rows))
             skips = self._resolve_skips(excluded, [None], input_rows)
+            allowed = None
+            if where is not None or method is Method.COS_MUL:
+                allowed = self._matching(where)
+                skips[0].leave_out(allowed)
             if method is Method.COS_MUL:
                 try:
                     query = self._cosadd_query(w, terms)
                 except VectorError:  # terms that cancel, or too long a sum: 3CosMul needs none
                     query = np.zeros(self.manifest.dim, dtype=np.float32)
-                return self._cosmul(w, terms, skips[0], k, with_vectors, with_payloads), query
+                return self._cosmul(w, terms, allowed, k, with_vectors, with_payloads), query
             query = self._cosadd_query(w, terms)
+            if allowed is not None:
+                scores, labels = self._search_within(query[None, :], allowed, k, NO_KNOBS, False)
+                return self._neighbors(
+                    scores, labels, NO_SKIP, k, with_vectors, with_payloads
+                ), query
             job = SearchJob(
                 query[None, :],
                 excluded,
@@ -286,18 +303,18 @@ class Space(SpaceStore):
         self,
         weights: np.ndarray,
         terms: np.ndarray,
-        skip: Skip,
+        allowed: np.ndarray,
         k: int,
         with_vectors: bool,
         with_payloads: bool,
     ) -> Neighbors:
+        """Exact 3CosMul over every live point, the best k of the `allowed` rows."""
         labels, points = self.index.exhaustive()
         # A block at a time: float16 storage is never widened whole.
         log_scores = np.concatenate(
             [cosmul_log_scores(block, weights, terms) for block in float32_blocks(points)]
         )
-        allowed = ~np.isin(labels, skip.shared_rows)
-        best = top_k(log_scores, k, allowed)
+        best = top_k(log_scores, k, allowed[labels])
         scores = np.exp(log_scores[best]).astype(np.float32)
         return self._neighbors(scores, labels[best], NO_SKIP, k, with_vectors, with_payloads)
 

@@ -143,6 +143,9 @@ def test_index_filter_scroll_and_reload_commands(capsys, server, tmp_path) -> No
         client.upsert("h", ["r1", "r2"], np.ones((2, 4)), [{"colour": "red"}] * 2)
     code, out, _ = run(capsys, server, "count", "h", "--where", '{"colour": "red"}', "--json")
     assert code == 0 and json.loads(out) == {"count": 2}
+    args = ("arithmetic", "h", "--where", '{"colour": "red"}', "--json", "0", "+", "1")
+    code, out, err = run(capsys, server, *args)
+    assert code == 0 and sorted(row["id"] for row in json.loads(out)) == ["r1", "r2"], err
     args = ("search", "h", "--id", "0", "--group-by", "colour", "--group-size", "2", "--json")
     code, out, _ = run(capsys, server, *args)
     rows = json.loads(out)

@@ -133,7 +133,12 @@ def cmd_arithmetic(args: argparse.Namespace) -> int:
     terms = parse_expression(args.expression)
     with _client(args) as client:
         result = client.arithmetic(
-            args.space, k=args.k, terms=terms, method=args.method, with_payloads=True
+            args.space,
+            k=args.k,
+            terms=terms,
+            method=args.method,
+            with_payloads=True,
+            where=index_commands.parse_where(args.where),
         )
     _emit_neighbors(args, result.neighbors)
     return 0
@@ -220,6 +225,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("space")
     p.add_argument("-k", type=int, default=10)
     p.add_argument("--method", choices=("3cosadd", "3cosmul"), default="3cosadd")
+    p.add_argument("--where", help="payload filter as JSON: only points that match")
     p.add_argument("expression", nargs="+")
     p.set_defaults(func=cmd_arithmetic)
     p = commands.add_parser("health", help="exit 0 when the server reports SERVING")

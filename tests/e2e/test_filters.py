@@ -116,6 +116,45 @@ def test_filtered_top_k_matches_brute_force(
                 assert len(set(found.ids) & set(expected)) >= 0.8 * len(expected), where
 
 
+@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+def test_filtered_arithmetic_is_the_brute_force_among_matching_points(
+    start_server, points, kind: str
+) -> None:
+    """3CosAdd and 3CosMul keep only matching points, besides the inputs and excluded ids;
+    exact_scan_points 0 sends the HNSW 3CosAdd through the graph with a selector."""
+    client = Client(start_server(filter_exact_scan_points=0).address)
+    ids, vectors, payloads = points
+    client.create_space("s", DIM, index=kind, index_params=INDEXES[kind])
+    client.upsert("s", ids, vectors, payloads)
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    terms = unit[[1, 2, 3]]
+    cosadd = unit @ (terms[0] + terms[1] - terms[2])
+    similar = (1 + unit @ terms.T) / 2
+    cosmul = similar[:, 0] * similar[:, 1] / (similar[:, 2] + 1e-3)
+    for where, test in FILTERS:
+        keep = np.array([test(p) for p in payloads])
+        keep[[1, 2, 3, 4]] = False  # the inputs, and p4 excluded by id
+        for method, objective in (("3cosadd", cosadd), ("3cosmul", cosmul)):
+            found = client.arithmetic(
+                "s",
+                positive=["p1", "p2"],
+                negative=["p3"],
+                k=10,
+                method=method,
+                exclude_ids=["p4"],
+                where=where,
+                with_payloads=True,
+            ).neighbors
+            scores = np.where(keep, objective, -np.inf)
+            expected = [ids[j] for j in np.argsort(-scores, kind="stable")[: min(10, keep.sum())]]
+            assert len(found.ids) == len(expected), (where, method)
+            assert all(test(p) for p in found.payloads), (where, method)
+            if kind == "flat" or method == "3cosmul":
+                assert found.ids == expected, (where, method)
+            else:
+                assert len(set(found.ids) & set(expected)) >= 0.8 * len(expected), where
+
+
 def test_filter_with_k_above_matches_answers_all_matches(client: Client, points) -> None:
     ids, vectors, payloads = points
     client.create_space("s", DIM, index="hnsw")

@@ -398,7 +398,7 @@ class Term(_message.Message):
     def __init__(self, weight: _Optional[float] = ..., id: _Optional[str] = ..., vector: _Optional[bytes] = ..., text: _Optional[str] = ..., image: _Optional[bytes] = ...) -> None: ...
 
 class ArithmeticRequest(_message.Message):
-    __slots__ = ("space", "terms", "method", "k", "include_inputs", "exclude_ids", "with_vectors", "with_payloads")
+    __slots__ = ("space", "terms", "method", "k", "include_inputs", "exclude_ids", "with_vectors", "with_payloads", "filter")
     SPACE_FIELD_NUMBER: _ClassVar[int]
     TERMS_FIELD_NUMBER: _ClassVar[int]
     METHOD_FIELD_NUMBER: _ClassVar[int]
@@ -407,6 +407,7 @@ class ArithmeticRequest(_message.Message):
     EXCLUDE_IDS_FIELD_NUMBER: _ClassVar[int]
     WITH_VECTORS_FIELD_NUMBER: _ClassVar[int]
     WITH_PAYLOADS_FIELD_NUMBER: _ClassVar[int]
+    FILTER_FIELD_NUMBER: _ClassVar[int]
     space: str
     terms: _containers.RepeatedCompositeFieldContainer[Term]
     method: ArithmeticMethod
@@ -415,7 +416,8 @@ class ArithmeticRequest(_message.Message):
     exclude_ids: _containers.RepeatedScalarFieldContainer[str]
     with_vectors: bool
     with_payloads: bool
-    def __init__(self, space: _Optional[str] = ..., terms: _Optional[_Iterable[_Union[Term, _Mapping]]] = ..., method: _Optional[_Union[ArithmeticMethod, str]] = ..., k: _Optional[int] = ..., include_inputs: _Optional[bool] = ..., exclude_ids: _Optional[_Iterable[str]] = ..., with_vectors: _Optional[bool] = ..., with_payloads: _Optional[bool] = ...) -> None: ...
+    filter: Filter
+    def __init__(self, space: _Optional[str] = ..., terms: _Optional[_Iterable[_Union[Term, _Mapping]]] = ..., method: _Optional[_Union[ArithmeticMethod, str]] = ..., k: _Optional[int] = ..., include_inputs: _Optional[bool] = ..., exclude_ids: _Optional[_Iterable[str]] = ..., with_vectors: _Optional[bool] = ..., with_payloads: _Optional[bool] = ..., filter: _Optional[_Union[Filter, _Mapping]] = ...) -> None: ...
 
 class ArithmeticResponse(_message.Message):
     __slots__ = ("neighbors", "query")

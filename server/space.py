@@ -78,7 +78,7 @@ class Space(SpaceStore):
         if where is None and not exact:
             return self.run_searches([job])[0]
         with self.lock.read():
-            matching = self._matching(where)
+            matching = self.live_matching(where)
             answers = []
             for query, skip in zip(job.matrix, self._current_skips(job), strict=True):
                 allowed = matching.copy()
@@ -88,14 +88,6 @@ class Space(SpaceStore):
                     self._neighbors(scores, labels, NO_SKIP, k, with_vectors, with_payloads)
                 )
             return answers
-
-    def _matching(self, where: Condition | None) -> np.ndarray:
-        """A fresh mask over rows: the live points whose payloads match `where` (all: None).
-        Under the read lock."""
-        matching = self.index.live.mask.copy()
-        if where is not None:
-            matching &= self.payload_index.mask(where, len(matching))
-        return matching
 
     def plan_search(
         self,
@@ -265,7 +257,7 @@ class Space(SpaceStore):
             skips = self._resolve_skips(excluded, [None], input_rows)
             allowed = None
             if where is not None or method is Method.COS_MUL:
-                allowed = self._matching(where)
+                allowed = self.live_matching(where)
                 skips[0].leave_out(allowed)
             if method is Method.COS_MUL:
                 try:

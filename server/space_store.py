@@ -283,10 +283,10 @@ class SpaceStore:
         return len(self._delete_found(matching))
 
     def live_matching(self, where: Condition | None) -> np.ndarray:
-        """A mask over rows: the live points whose payloads match `where` (all when None).
-        The caller holds the lock."""
+        """A fresh mask over rows, the caller's to change: the live points whose payloads match
+        `where` (all when None). The caller holds the lock."""
         live = self.index.live.mask
-        return live if where is None else live & self.payload_index.mask(where, len(live))
+        return live.copy() if where is None else live & self.payload_index.mask(where, len(live))
 
     def _delete_found(self, find: Callable[[], tuple[list[str], np.ndarray]]) -> list[str]:
         """Deletes the points `find` names (ids, rows), looked up under the write lock; the ids.

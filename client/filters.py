@@ -8,6 +8,8 @@
     {"label": "shirt", "price": {"lt": 50}}     several keys: all must hold
     {"$or": [{"label": "shirt"}, {"tags": "sale"}]}   at least one of these filters
     {"$not": {"label": "shirt"}}                none of this filter
+    {"$id": ["sku1", "sku7"]}                   the point's id is one of these (or one id):
+                                                a search among candidates
 
 "$or" and "$not" nest at most MAX_NESTING (16) deep. Other keys starting with "$" are refused
 ("$and": several keys already must all hold; "$in": pass a list).
@@ -42,9 +44,11 @@ def filter_to_pb(spec: Mapping[str, Any], nesting: int = 0) -> pb.Filter:
             message.must.append(pb.Condition(filter=pb.Filter(should=alternatives)))
         elif key == "$not":
             message.must_not.append(pb.Condition(filter=filter_to_pb(value, nesting + 1)))
+        elif key == "$id":
+            message.must.append(pb.Condition(has_id=pb.IdList(ids=_ids(value))))
         elif key.startswith("$"):
             raise ValueError(
-                f'a filter\'s operators are "$or" and "$not", not {key!r} (several keys '
+                f'a filter\'s operators are "$or", "$not" and "$id", not {key!r} (several keys '
                 "already must all hold)"
             )
         else:
@@ -77,6 +81,15 @@ def _exists(field: str, test: Mapping[str, Any]) -> pb.Condition:
             "(a range matches only points holding the field already)"
         )
     return pb.Condition(field=field, exists=present)
+
+
+def _ids(value: Any) -> list[str]:
+    ids = [value] if isinstance(value, str) else value
+    if not isinstance(ids, list | tuple | set | frozenset) or not all(
+        isinstance(point_id, str) for point_id in ids
+    ):
+        raise TypeError(f'filter "$id" takes an id or a list of ids (str), got {value!r}')
+    return list(ids)
 
 
 def _value(field: str, value: Any) -> pb.Value:

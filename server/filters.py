@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -59,6 +59,14 @@ class Exists:
 
 
 @dataclass(frozen=True)
+class HasId:
+    """The point's id is one of `ids`."""
+
+    ids: tuple[str, ...]
+    where: str
+
+
+@dataclass(frozen=True)
 class Clause:
     """All of `must`, at least one of `should` (when any), none of `must_not`."""
 
@@ -68,7 +76,9 @@ class Clause:
     where: str = "filter"
 
 
-Condition = Equals | Range | Exists | Clause
+Condition = Equals | Range | Exists | HasId | Clause
+# Rows of point ids, -1 where an id is not in the space (IdMap.rows_of).
+RowsOf = Callable[[Sequence[str]], np.ndarray]
 
 
 def flatten(payload: dict, prefix: str = "") -> Iterator[tuple[str, Scalar]]:
@@ -180,10 +190,16 @@ class PayloadIndex:
         for path, kinds in schema.items():
             self._kinds.setdefault(path, set()).update(kinds)
 
-    def mask(self, condition: Condition, size: int) -> np.ndarray:
-        """Rows (of `size`) whose payload satisfies the condition; dead rows are not excluded."""
+    def mask(self, condition: Condition, size: int, rows_of: RowsOf) -> np.ndarray:
+        """Rows (of `size`) whose payload satisfies the condition; dead rows are not excluded.
+        `rows_of` finds the rows of ids for `HasId`."""
         if isinstance(condition, Clause):
-            return self._clause(condition, size)
+            return self._clause(condition, size, rows_of)
+        if isinstance(condition, HasId):
+            rows = rows_of(condition.ids)
+            selected = np.zeros(size, dtype=bool)
+            selected[rows[rows >= 0]] = True
+            return selected
         kinds = self.field_kinds(condition.field, condition.where)
         selected = np.zeros(size, dtype=bool)
         if isinstance(condition, Exists):
@@ -220,17 +236,17 @@ class PayloadIndex:
         selected[rows[keep]] = True
         return selected
 
-    def _clause(self, clause: Clause, size: int) -> np.ndarray:
+    def _clause(self, clause: Clause, size: int, rows_of: RowsOf) -> np.ndarray:
         selected = np.ones(size, dtype=bool)
         for condition in clause.must:
-            selected &= self.mask(condition, size)
+            selected &= self.mask(condition, size, rows_of)
         if clause.should:
             any_of = np.zeros(size, dtype=bool)
             for condition in clause.should:
-                any_of |= self.mask(condition, size)
+                any_of |= self.mask(condition, size, rows_of)
             selected &= any_of
         for condition in clause.must_not:
-            selected &= ~self.mask(condition, size)
+            selected &= ~self.mask(condition, size, rows_of)
         return selected
 
     def _rows_holding(self, path: str) -> np.ndarray:

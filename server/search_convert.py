@@ -6,7 +6,7 @@ import math
 
 from semspace.index_config import IndexConfig, IndexConfigError, IndexKind
 from semspace.server.errors import InvalidArgument
-from semspace.server.filters import Clause, Condition, Equals, Exists, Range, Scalar
+from semspace.server.filters import Clause, Condition, Equals, Exists, HasId, Range, Scalar
 from semspace.server.grouping import Grouping
 from semspace.server.index import SearchKnobs
 from semspace.server.space import Space
@@ -115,11 +115,17 @@ def deletion_filter(request: pb.DeleteRequest) -> Clause:
 def condition_from_pb(message: pb.Condition, where: str) -> Condition:
     test = message.WhichOneof("test")
     if test is None:
-        raise InvalidArgument(f"{where}: set one of equals, any_of, range, exists or filter")
+        raise InvalidArgument(
+            f"{where}: set one of equals, any_of, range, exists, has_id or filter"
+        )
+    if test in ("filter", "has_id") and message.field:
+        raise InvalidArgument(f"{where}.field: {test} takes no field")
     if test == "filter":
-        if message.field:
-            raise InvalidArgument(f"{where}.field: a nested filter takes no field")
         return filter_from_pb(message.filter, f"{where}.filter")
+    if test == "has_id":
+        if not message.has_id.ids:
+            raise InvalidArgument(f"{where}.has_id.ids: is empty; give at least one id")
+        return HasId(tuple(message.has_id.ids), where)
     if not message.field:
         raise InvalidArgument(f"{where}.field: name the payload field to test")
     if test == "exists":

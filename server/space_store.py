@@ -286,7 +286,9 @@ class SpaceStore:
         """A fresh mask over rows, the caller's to change: the live points whose payloads match
         `where` (all when None). The caller holds the lock."""
         live = self.index.live.mask
-        return live.copy() if where is None else live & self.payload_index.mask(where, len(live))
+        if where is None:
+            return live.copy()
+        return live & self.payload_index.mask(where, len(live), self._ids.rows_of)
 
     def _delete_found(self, find: Callable[[], tuple[list[str], np.ndarray]]) -> list[str]:
         """Deletes the points `find` names (ids, rows), looked up under the write lock; the ids.

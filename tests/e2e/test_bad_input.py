@@ -731,7 +731,16 @@ CASES = [
             space="s", queries=[pb.Query(id="a")], filter=pb.Filter(must=[pb.Condition()])
         ),
         Code.INVALID_ARGUMENT,
-        ["filter.must[0]", "equals, any_of, range, exists or filter"],
+        ["filter.must[0]", "equals, any_of, range, exists, has_id or filter"],
+    ),
+    (
+        "Count",
+        pb.CountRequest(
+            space="s",
+            filter=pb.Filter(must=[pb.Condition(field="id", has_id=pb.IdList(ids=["a"]))]),
+        ),
+        Code.INVALID_ARGUMENT,
+        ["filter.must[0].field", "has_id takes no field"],
     ),
     (
         "Search",

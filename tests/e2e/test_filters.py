@@ -155,6 +155,58 @@ def test_filtered_arithmetic_is_the_brute_force_among_matching_points(
                 assert len(set(found.ids) & set(expected)) >= 0.8 * len(expected), where
 
 
+@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+def test_id_filters_search_among_candidates(start_server, points, kind: str) -> None:
+    """ "$id" alone, with a payload condition, under "$or" and "$not"; ids not in the space
+    match nothing. exact_scan_points 0 sends the HNSW searches through the graph."""
+    client = Client(start_server(filter_exact_scan_points=0).address)
+    ids, vectors, payloads = points
+    client.create_space("s", DIM, index=kind, index_params=INDEXES[kind])
+    client.upsert("s", ids, vectors, payloads)
+    candidates = np.random.default_rng(2).choice(N, 300, replace=False)
+    named = {ids[i] for i in candidates}
+    cases = [
+        ({"$id": [*named, "no-such-id"]}, lambda i: ids[i] in named),
+        ({"$id": list(named), "colour": "red"}, lambda i: ids[i] in named and i % 4 == 0),
+        (
+            {"$or": [{"$id": list(named)}, {"rare": True}]},
+            lambda i: ids[i] in named or i % 1000 == 7,
+        ),
+        ({"$not": {"$id": list(named)}}, lambda i: ids[i] not in named),
+        ({"$id": "p5"}, lambda i: i == 5),
+    ]
+    for where, test in cases:
+        keep = np.array([test(i) for i in range(N)])
+        found = client.search("s", vectors[0] + 0.05, k=10, where=where)
+        expected = brute_force(vectors, ids, keep, vectors[0] + 0.05, 10)
+        assert len(found.ids) == len(expected), where
+        assert all(keep[ids.index(i)] for i in found.ids), where
+        if kind == "flat" or keep.sum() <= 300:
+            assert found.ids == expected, where
+        else:
+            assert len(set(found.ids) & set(expected)) >= 0.8 * len(expected), where
+        assert client.count("s", where=where) == keep.sum(), where
+    client.delete("s", where={"$id": ["p1", "p2", "no-such-id"]})
+    assert client.count("s") == N - 2
+    assert client.count("s", where={"$id": ["p1", "p3"]}) == 1
+
+
+@pytest.mark.parametrize(
+    ("where", "error", "message"),
+    [
+        ({"$id": 5}, TypeError, r'"\$id" takes an id or a list of ids'),
+        ({"$id": ["a", 1]}, TypeError, r'"\$id" takes an id or a list of ids'),
+        ({"$id": []}, InvalidArgumentError, r"filter\.must\[0\]\.has_id\.ids: is empty"),
+        ({"$ids": ["a"]}, ValueError, r'operators are "\$or", "\$not" and "\$id"'),
+    ],
+)
+def test_id_filter_mistakes_are_named(client: Client, where: dict, error, message: str) -> None:
+    client.create_space("s", 2)
+    client.upsert("s", ["a"], [[1, 0]])
+    with pytest.raises(error, match=message):
+        client.search("s", [1, 0], where=where)
+
+
 def test_filter_with_k_above_matches_answers_all_matches(client: Client, points) -> None:
     ids, vectors, payloads = points
     client.create_space("s", DIM, index="hnsw")

@@ -54,13 +54,14 @@ def grouped_search(
     k: int,
     grouping: Grouping,
     points: int,
-    values: list[Scalar],
+    values: list[Scalar] | None,
     *,
     distances: bool,
 ) -> Grouped:
     """The best k groups of one query; `points` is how many the space holds, `values` every
-    value its field has held; `distances`: lower scores are better (l2)."""
-    if len(values) <= k:
+    value its field has held if at most k (else None); `distances`: lower scores are better
+    (l2)."""
+    if values is not None:
         # Every group is in the answer: one filtered search a value finds them all, where
         # growing the fetch would have to read the whole space to prove there are no more.
         # (With more values, filtered searches cost more than growing: 200k points, 20 brands,

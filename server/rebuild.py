@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from semspace.server.columns import GrowingArray, TextColumn
-from semspace.server.filters import PayloadIndex
 from semspace.server.id_map import IdMap
 from semspace.server.index import VectorIndex, write_threads
+from semspace.server.payload_index import PayloadIndex
 from semspace.server.rwlock import ReadWriteLock
 
 # Rows read under the read lock and added at a time: 4 MiB at 128-d, and a few seconds of HNSW

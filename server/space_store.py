@@ -30,13 +30,14 @@ from semspace.artifact import (
 )
 from semspace.server.columns import TextColumn
 from semspace.server.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
-from semspace.server.filters import Condition, PayloadIndex
+from semspace.server.filters import Condition
 from semspace.server.id_map import IdMap
 from semspace.server.index import StoredIndexMismatch, VectorIndex, write_threads
 from semspace.server.index_cache import RowsDigest
 from semspace.server.indexes import build_index, measure_recall
 from semspace.server.journal import USER_KIND, Journal, SnapshotCopy, write_snapshot
 from semspace.server.models import SpaceModel
+from semspace.server.payload_index import PayloadIndex
 from semspace.server.points_copy import IndexRows, PointsCopy
 from semspace.server.rebuild import NewLayout, OldLayout
 from semspace.server.rwlock import ReadWriteLock

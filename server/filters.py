@@ -72,12 +72,19 @@ Condition = Equals | Range | Exists | HasId | Clause
 
 
 def flatten(payload: dict, prefix: str = "") -> Iterator[tuple[str, Scalar]]:
-    """(dotted field, scalar) pairs of a payload; lists give one pair per element."""
+    """(dotted field, scalar) pairs of a payload as json.loads gives it; lists give one pair per
+    element. Exact type tests, scalars first: this runs for every value a space loads (a
+    third of adding 100k shop payloads to the payload index went here, cProfile)."""
     for key, value in payload.items():
-        path = f"{prefix}{key}"
-        items = value if isinstance(value, list) else [value]
-        for item in items:
-            if isinstance(item, dict):
-                yield from flatten(item, f"{path}.")
-            elif item is not None and not isinstance(item, list):
-                yield path, item
+        path = prefix + key
+        kind = type(value)
+        if kind is list:
+            for item in value:
+                if type(item) is dict:
+                    yield from flatten(item, path + ".")
+                elif item is not None and type(item) is not list:
+                    yield path, item
+        elif kind is dict:
+            yield from flatten(value, path + ".")
+        elif value is not None:
+            yield path, value

@@ -5,7 +5,7 @@ stored as int32 codes (a text's number in one table of the distinct texts, `IdMa
 two negative codes), numbers as doubles. An entry costs 12 bytes (16 for a number) and each
 distinct text its UTF-8 bytes plus 16 to 31. The index this replaces kept a Python dict entry,
 key tuple, str and array per distinct value: on 1M shop-like payloads (a unique title and URL
-each) its RSS grew 692 MiB where this grows 229 (bench/payload_index.py). A condition scans its
+each) its RSS grew 686 MiB where this grows 233 (bench/payload_index.py). A condition scans its
 field's entries (about 1 ms a million) rather than looking a posting list up: answers are masks
 over all rows anyway.
 """
@@ -35,6 +35,8 @@ from semspace.server.id_map import IdMap
 # Rows of point ids, -1 where an id is not in the space (IdMap.rows_of).
 RowsOf = Callable[[Sequence[str]], np.ndarray]
 
+# Kinds by exact type, as json.loads makes values (kind_of's tests, a dict lookup a value).
+KINDS: dict[type, str] = {str: "text", bool: "bool", int: "number", float: "number"}
 # Codes of booleans; texts' codes count from 0.
 FALSE_CODE = -1
 TRUE_CODE = -2
@@ -98,7 +100,9 @@ class PayloadIndex:
             if payload is None:
                 continue
             for path, value in flatten(payload):
-                entries = found.setdefault((path, kind_of(value)), ([], []))
+                entries = found.get((path, KINDS[type(value)]))
+                if entries is None:
+                    entries = found[path, KINDS[type(value)]] = ([], [])
                 entries[0].append(row)
                 entries[1].append(value)
         for (path, kind), (entry_rows, values) in found.items():

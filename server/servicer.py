@@ -243,7 +243,7 @@ class SemspaceServicer(ModelRpcs, pb_grpc.SemspaceServicer):
                 k,
                 grouping,
                 space.count,
-                space.payload_index.values_up_to(grouping.field, k),
+                space.values_up_to(grouping.field, k),
                 distances=metric is Metric.L2,
             )
             neighbors = grouped.neighbors

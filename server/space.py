@@ -13,7 +13,7 @@ import numpy as np
 from semspace.artifact import Metric
 from semspace.server.arithmetic import Method, cosmul_log_scores, top_k, weighted_sum
 from semspace.server.errors import InvalidArgument
-from semspace.server.filters import Condition
+from semspace.server.filters import Condition, Scalar
 from semspace.server.index import NO_KNOBS, SearchKnobs, exact_search, float32_blocks
 from semspace.server.scroll_cursor import ScrollCursor
 from semspace.server.space_store import SpaceStore
@@ -227,6 +227,12 @@ class Space(SpaceStore):
                 payloads=self._payloads.take(page),
                 next_cursor=self._row_history.cursor(int(page[-1]) + 1) if more else None,
             )
+
+    def values_up_to(self, field: str, most: int) -> list[Scalar] | None:
+        """Every value the payload field has held if at most `most` (else None), read under
+        the lock: writes grow the arrays it counts."""
+        with self.lock.read():
+            return self.payload_index.values_up_to(field, most)
 
     def count_matching(self, where: Condition | None) -> int:
         """Live points whose payloads match `where` (all of them when None)."""

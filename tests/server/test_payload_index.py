@@ -149,3 +149,30 @@ def test_a_text_value_no_point_held_matches_nothing() -> None:
     assert not mask.any()
     with pytest.raises(InvalidArgument, match="holds text values"):
         index.mask(Equals("c", (3,), "w"), 2, lambda names: np.full(len(names), -1))
+
+
+def test_fields_every_row_holds_once_answer_as_the_rest_then_after_a_gap() -> None:
+    """While each row holds a field once, entry i is row i and hits are the mask itself; a
+    point without the field, or with a list, ends that, and answers must not change."""
+    payloads: list = [{"brand": f"b{i % 3}", "price": float(i % 7)} for i in range(50)]
+    index = PayloadIndex("s")
+    index.add(np.arange(50), [json.dumps(p) for p in payloads])
+    conditions = [
+        Equals("brand", ("b1",), "w"),
+        Equals("brand", ("b0", "b2"), "w"),
+        Equals("price", (3,), "w"),
+        Range("price", 2.0, None, None, 5.0, "w"),
+        Exists("brand", True, "w"),
+        Exists("price", False, "w"),
+    ]
+
+    def check(size: int) -> None:
+        for condition in conditions:
+            mask = index.mask(condition, size, lambda names: np.full(len(names), -1))
+            np.testing.assert_array_equal(mask, reference(condition, payloads, []), condition)
+
+    check(50)
+    later = [{"price": 3.0}, {"brand": ["b1", "b2"], "price": [1, 4]}, None, {"brand": "b0"}]
+    payloads += later
+    index.add(np.arange(50, 54), ["" if p is None else json.dumps(p) for p in later])
+    check(54)

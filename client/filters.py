@@ -5,6 +5,8 @@
     {"price": {"gte": 10, "lt": 50}}            a numeric range (gt, gte, lt, lte)
     {"discount": {"exists": True}}              the field holds a value (False: it holds none:
                                                 absent, null or an empty list)
+    {"title": {"contains": "shirt"}}            the field holds a text with this substring
+                                                (case-sensitive)
     {"label": "shirt", "price": {"lt": 50}}     several keys: all must hold
     {"$or": [{"label": "shirt"}, {"tags": "sale"}]}   at least one of these filters
     {"$not": {"label": "shirt"}}                none of this filter
@@ -60,11 +62,14 @@ def _condition(field: str, test: Any) -> pb.Condition:
     if isinstance(test, Mapping):
         if "exists" in test:
             return _exists(field, test)
+        if "contains" in test:
+            return _contains(field, test)
         unknown = set(test) - RANGE_BOUNDS
         if unknown or not test:
             raise ValueError(
                 f"filter field {field!r}: a range takes gt, gte, lt, lte; got {sorted(test)} "
-                "(for one of several values, pass a list; whether it holds one: exists)"
+                "(for one of several values, pass a list; whether it holds one: exists; a "
+                "substring: contains)"
             )
         return pb.Condition(field=field, range=pb.Range(**test))
     if isinstance(test, list | tuple | set | frozenset):
@@ -81,6 +86,15 @@ def _exists(field: str, test: Mapping[str, Any]) -> pb.Condition:
             "(a range matches only points holding the field already)"
         )
     return pb.Condition(field=field, exists=present)
+
+
+def _contains(field: str, test: Mapping[str, Any]) -> pb.Condition:
+    text = test["contains"]
+    if len(test) != 1 or not isinstance(text, str):
+        raise ValueError(
+            f"filter field {field!r}: contains takes one str alone, got {dict(test)!r}"
+        )
+    return pb.Condition(field=field, contains=text)
 
 
 def _ids(value: Any) -> list[str]:

@@ -51,6 +51,15 @@ class Exists:
 
 
 @dataclass(frozen=True)
+class Contains:
+    """The field holds a text with `text` in it (case-sensitive)."""
+
+    field: str
+    text: str
+    where: str
+
+
+@dataclass(frozen=True)
 class HasId:
     """The point's id is one of `ids`."""
 
@@ -68,7 +77,7 @@ class Clause:
     where: str = "filter"
 
 
-Condition = Equals | Range | Exists | HasId | Clause
+Condition = Equals | Range | Exists | Contains | HasId | Clause
 
 
 def flatten(payload: dict, prefix: str = "") -> Iterator[tuple[str, Scalar]]:

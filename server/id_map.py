@@ -56,6 +56,10 @@ class IdMap:
     def ids_at(self, rows: np.ndarray) -> list[str]:
         return self._ids.take(rows.tolist())
 
+    def rows_containing(self, needle: str) -> np.ndarray:
+        """Rows whose id has `needle` in it, removed ones included."""
+        return self._ids.rows_containing(needle)
+
     def texts(self) -> TextColumn:
         """A copy of every row's id, removed ones included, to read while this map changes."""
         return self._ids.copy()

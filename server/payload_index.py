@@ -5,7 +5,7 @@ stored as int32 codes (a text's number in one table of the distinct texts, `IdMa
 two negative codes), numbers as doubles. An entry costs 12 bytes (16 for a number) and each
 distinct text its UTF-8 bytes plus 16 to 31. The index this replaces kept a Python dict entry,
 key tuple, str and array per distinct value: on 1M shop-like payloads (a unique title and URL
-each) its RSS grew 689 MiB where this grows 226 (bench/payload_index.py). A condition scans its
+each) its RSS grew 692 MiB where this grows 224 (bench/payload_index.py). A condition scans its
 field's entries (0.1 to 0.5 ms a million) rather than looking a posting list up: answers are
 masks over all rows anyway.
 """
@@ -23,6 +23,7 @@ from semspace.server.errors import InvalidArgument
 from semspace.server.filters import (
     Clause,
     Condition,
+    Contains,
     Equals,
     Exists,
     HasId,
@@ -211,6 +212,16 @@ class PayloadIndex:
             return selected if condition.present else ~selected
         if isinstance(condition, Equals):
             self._equals(condition, kinds, field, selected)
+            return selected
+        if isinstance(condition, Contains):
+            if "text" not in kinds:
+                raise InvalidArgument(
+                    f"{condition.where}: contains needs text, but field '{condition.field}' "
+                    f"holds {'/'.join(sorted(kinds))} values in space '{self.space}'"
+                )
+            # Texts of every field share the table: codes of other fields' texts hit nothing.
+            codes = self._texts.rows_containing(condition.text)
+            field.coded.select(np.isin(field.coded.values.view(), codes), selected)
             return selected
         if "number" not in kinds:
             raise InvalidArgument(

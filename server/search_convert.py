@@ -6,7 +6,16 @@ import math
 
 from semspace.index_config import IndexConfig, IndexConfigError, IndexKind
 from semspace.server.errors import InvalidArgument
-from semspace.server.filters import Clause, Condition, Equals, Exists, HasId, Range, Scalar
+from semspace.server.filters import (
+    Clause,
+    Condition,
+    Contains,
+    Equals,
+    Exists,
+    HasId,
+    Range,
+    Scalar,
+)
 from semspace.server.grouping import Grouping
 from semspace.server.index import SearchKnobs
 from semspace.server.space import Space
@@ -116,7 +125,7 @@ def condition_from_pb(message: pb.Condition, where: str) -> Condition:
     test = message.WhichOneof("test")
     if test is None:
         raise InvalidArgument(
-            f"{where}: set one of equals, any_of, range, exists, has_id or filter"
+            f"{where}: set one of equals, any_of, range, exists, contains, has_id or filter"
         )
     if test in ("filter", "has_id") and message.field:
         raise InvalidArgument(f"{where}.field: {test} takes no field")
@@ -128,6 +137,10 @@ def condition_from_pb(message: pb.Condition, where: str) -> Condition:
         return HasId(tuple(message.has_id.ids), where)
     if not message.field:
         raise InvalidArgument(f"{where}.field: name the payload field to test")
+    if test == "contains":
+        if not message.contains:
+            raise InvalidArgument(f"{where}.contains: is empty; give the text to look for")
+        return Contains(message.field, message.contains, where)
     if test == "exists":
         return Exists(message.field, message.exists, where)
     if test == "equals":

@@ -731,7 +731,7 @@ CASES = [
             space="s", queries=[pb.Query(id="a")], filter=pb.Filter(must=[pb.Condition()])
         ),
         Code.INVALID_ARGUMENT,
-        ["filter.must[0]", "equals, any_of, range, exists, has_id or filter"],
+        ["filter.must[0]", "equals, any_of, range, exists, contains, has_id or filter"],
     ),
     (
         "Count",

@@ -47,6 +47,10 @@ def holds(payload: dict, field: str) -> bool:
     return payload.get(field) not in (None, [])
 
 
+def i7(payload: dict) -> bool:
+    return any("cile7" in tag for tag in payload["tags"])
+
+
 # Each filter with the same test written in Python, applied to the payload.
 FILTERS = [
     ({"colour": "red"}, lambda p: p["colour"] == "red"),
@@ -69,6 +73,8 @@ FILTERS = [
         lambda p: not holds(p, "discount") and p["colour"] == "red",
     ),
     ({"size.width": {"exists": True}, "rare": True}, lambda p: p["rare"]),
+    ({"colour": {"contains": "re"}}, lambda p: "re" in p["colour"]),
+    ({"tags": {"contains": "cile7"}, "price": {"lt": 50}}, lambda p: p["price"] < 50 and i7(p)),
 ]
 
 
@@ -273,6 +279,8 @@ def test_scroll_reads_every_matching_point_once(client: Client, points) -> None:
         ({"tags": []}, r"filter\.must\[0\]\.any_of: is empty"),
         ({"$not": {"nope": 1}}, r"filter\.must_not\[0\]\.filter\.must\[0\]: no payload"),
         ({"nope": {"exists": False}}, r"filter\.must\[0\]: no payload .* has field 'nope'"),
+        ({"price": {"contains": "9"}}, r"filter\.must\[0\]: contains needs text"),
+        ({"colour": {"contains": ""}}, r"filter\.must\[0\]\.contains: is empty"),
     ],
 )
 def test_filter_mistakes_are_named(client: Client, points, where: dict, message: str) -> None:
@@ -287,6 +295,15 @@ def test_filter_mistakes_are_named(client: Client, points, where: dict, message:
         return
     with pytest.raises(InvalidArgumentError, match=message):
         client.search("s", vectors[0], where=where)
+
+
+@pytest.mark.parametrize("test", [{"contains": 3}, {"contains": "a", "gt": 1}])
+def test_contains_takes_a_str_alone(client: Client, points, test: dict) -> None:
+    ids, vectors, payloads = points
+    client.create_space("s", DIM)
+    client.upsert("s", ids[:10], vectors[:10], payloads[:10])
+    with pytest.raises(ValueError, match="contains takes one str alone"):
+        client.search("s", vectors[0], where={"colour": test})
 
 
 @pytest.mark.parametrize("test", [{"exists": 1}, {"exists": True, "gt": 3}, {"exists": None}])

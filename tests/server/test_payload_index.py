@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from semspace.server.errors import InvalidArgument
-from semspace.server.filters import Clause, Equals, Exists, HasId, Range, flatten
+from semspace.server.filters import Clause, Contains, Equals, Exists, HasId, Range, flatten
 from semspace.server.payload_index import PayloadIndex
 
-TEXTS = ["red", "green", "", "ünï", "red "]
+TEXTS = ["red", "green", "", "ünï", "red ", "gold"]
 FIELDS = ["colour", "price", "flag", "tags", "size.width"]
 
 
@@ -67,6 +67,9 @@ def reference(condition, payloads: list, ids: list[str]) -> np.ndarray:
     values = [held(p, condition.field) for p in payloads]
     if isinstance(condition, Exists):
         return np.array([bool(v) == condition.present for v in values])
+    if isinstance(condition, Contains):
+        found = [any(isinstance(x, str) and condition.text in x for x in v) for v in values]
+        return np.array(found)
     if isinstance(condition, Equals):
         return np.array([any(same(x, w) for x in v for w in condition.values) for v in values])
     bounds = [
@@ -89,8 +92,10 @@ def reference(condition, payloads: list, ids: list[str]) -> np.ndarray:
 
 
 def random_condition(rng: random.Random, depth: int = 0):
-    choice = rng.randint(0, 5 if depth < 2 else 3)
+    choice = rng.randint(-1, 5 if depth < 2 else 3)
     field = rng.choice(FIELDS)
+    if choice == -1:
+        return Contains(field, rng.choice(["re", "d", "ü", "ed ", "dg", "r"]), "w")
     if choice == 0:
         return Exists(field, rng.random() < 0.5, "w")
     if choice == 1:
@@ -176,3 +181,18 @@ def test_fields_every_row_holds_once_answer_as_the_rest_then_after_a_gap() -> No
     payloads += later
     index.add(np.arange(50, 54), ["" if p is None else json.dumps(p) for p in later])
     check(54)
+
+
+def test_contains_finds_substrings_within_one_text_only() -> None:
+    index = PayloadIndex("s")
+    texts = ['{"t": "ab"}', '{"t": "cd", "u": "xbcx"}', '{"t": ["", "bcbc"]}', '{"t": 1}']
+    index.add(np.arange(4), texts)
+
+    def rows(field: str, needle: str) -> list[int]:
+        mask = index.mask(Contains(field, needle, "w"), 4, lambda names: np.full(len(names), -1))
+        return np.flatnonzero(mask).tolist()
+
+    assert rows("t", "bc") == [2]  # "ab" + "cd" meet as "abcd" in the table, not in a text
+    assert rows("u", "bc") == [1]
+    assert rows("t", "b") == [0, 2]
+    assert rows("t", "zz") == []

@@ -320,7 +320,7 @@ class Filter(_message.Message):
     def __init__(self, must: _Optional[_Iterable[_Union[Condition, _Mapping]]] = ..., should: _Optional[_Iterable[_Union[Condition, _Mapping]]] = ..., must_not: _Optional[_Iterable[_Union[Condition, _Mapping]]] = ...) -> None: ...
 
 class Condition(_message.Message):
-    __slots__ = ("field", "equals", "any_of", "range", "filter", "exists", "has_id")
+    __slots__ = ("field", "equals", "any_of", "range", "filter", "exists", "has_id", "contains")
     FIELD_FIELD_NUMBER: _ClassVar[int]
     EQUALS_FIELD_NUMBER: _ClassVar[int]
     ANY_OF_FIELD_NUMBER: _ClassVar[int]
@@ -328,6 +328,7 @@ class Condition(_message.Message):
     FILTER_FIELD_NUMBER: _ClassVar[int]
     EXISTS_FIELD_NUMBER: _ClassVar[int]
     HAS_ID_FIELD_NUMBER: _ClassVar[int]
+    CONTAINS_FIELD_NUMBER: _ClassVar[int]
     field: str
     equals: Value
     any_of: ValueList
@@ -335,7 +336,8 @@ class Condition(_message.Message):
     filter: Filter
     exists: bool
     has_id: IdList
-    def __init__(self, field: _Optional[str] = ..., equals: _Optional[_Union[Value, _Mapping]] = ..., any_of: _Optional[_Union[ValueList, _Mapping]] = ..., range: _Optional[_Union[Range, _Mapping]] = ..., filter: _Optional[_Union[Filter, _Mapping]] = ..., exists: _Optional[bool] = ..., has_id: _Optional[_Union[IdList, _Mapping]] = ...) -> None: ...
+    contains: str
+    def __init__(self, field: _Optional[str] = ..., equals: _Optional[_Union[Value, _Mapping]] = ..., any_of: _Optional[_Union[ValueList, _Mapping]] = ..., range: _Optional[_Union[Range, _Mapping]] = ..., filter: _Optional[_Union[Filter, _Mapping]] = ..., exists: _Optional[bool] = ..., has_id: _Optional[_Union[IdList, _Mapping]] = ..., contains: _Optional[str] = ...) -> None: ...
 
 class IdList(_message.Message):
     __slots__ = ("ids",)

@@ -13,11 +13,13 @@ from dataclasses import dataclass
 Scalar = str | float | bool
 
 
+# Kinds by exact type: payloads come from json.loads and filter values from protobuf, which
+# make only these (bool has a key of its own, though it is also an int).
+KINDS: dict[type, str] = {str: "text", bool: "bool", int: "number", float: "number"}
+
+
 def kind_of(value: Scalar) -> str:
-    # bool first: in Python it is also an int.
-    if isinstance(value, bool):
-        return "bool"
-    return "number" if isinstance(value, int | float) else "text"
+    return KINDS[type(value)]
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ import numpy as np
 from semspace.server.columns import GrowingArray
 from semspace.server.errors import InvalidArgument
 from semspace.server.filters import (
+    KINDS,
     Clause,
     Condition,
     Contains,
@@ -36,11 +37,13 @@ from semspace.server.id_map import IdMap
 # Rows of point ids, -1 where an id is not in the space (IdMap.rows_of).
 RowsOf = Callable[[Sequence[str]], np.ndarray]
 
-# Kinds by exact type, as json.loads makes values (kind_of's tests, a dict lookup a value).
-KINDS: dict[type, str] = {str: "text", bool: "bool", int: "number", float: "number"}
 # Codes of booleans; texts' codes count from 0.
 FALSE_CODE = -1
 TRUE_CODE = -2
+
+
+def _bool_code(flag: Scalar) -> int:
+    return TRUE_CODE if flag else FALSE_CODE
 
 
 def _as_double(number: Scalar) -> float:
@@ -141,9 +144,11 @@ class PayloadIndex:
             if payload is None:
                 continue
             for path, value in flatten(payload):
-                entries = found.get((path, KINDS[type(value)]))
+                # KINDS inline, not kind_of: a call a value shows in a 1M-payload load.
+                key = (path, KINDS[type(value)])
+                entries = found.get(key)
                 if entries is None:
-                    entries = found[path, KINDS[type(value)]] = ([], [])
+                    entries = found[key] = ([], [])
                 entries[0].append(row)
                 entries[1].append(value)
         for (path, kind), (entry_rows, values) in found.items():
@@ -152,8 +157,7 @@ class PayloadIndex:
             if kind == "number":
                 field.numbers.add(entry_rows, [_as_double(value) for value in values])
             elif kind == "bool":
-                codes = [TRUE_CODE if value else FALSE_CODE for value in values]
-                field.coded.add(entry_rows, codes)
+                field.coded.add(entry_rows, [_bool_code(value) for value in values])
             else:
                 field.coded.add(entry_rows, self._codes_adding(values))
 
@@ -256,7 +260,7 @@ class PayloadIndex:
             if kind == "number":
                 numbers.append(_as_double(value))
             elif kind == "bool":
-                codes.append(TRUE_CODE if value else FALSE_CODE)
+                codes.append(_bool_code(value))
             else:
                 code = self._texts.row_of(str(value))
                 if code is not None:  # a text no point ever held matches nothing

@@ -44,6 +44,7 @@ from semspace.v1 import semspace_pb2_grpc as pb_grpc
 DEFAULT_ADDRESS = f"127.0.0.1:{DEFAULT_PORT}"
 DEFAULT_TIMEOUT = 10.0
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+DEFAULT_RETRIES = 4
 
 
 class SpaceApi:
@@ -52,6 +53,9 @@ class SpaceApi:
     api_key: sent as `authorization: Bearer KEY` (default: env SEMSPACE_API_KEY).
     tls / ca_file: connect with TLS, trusting the system roots or this PEM CA;
     cert_file + key_file: the client certificate for servers that require mTLS.
+    retries: how often a read (search, get, embed, scroll, ...) is sent again when the server
+    is unavailable (restarting, loading its spaces, connection lost), after 0.1-2 s randomised
+    backoff, within the call's timeout; 0 to 4. Writes are never resent: see `READ_METHODS`.
 
     Where a method takes several ids, texts, images, queries or spaces, one str (or bytes) is one
     of them, never a run of characters: delete(space, "p12") deletes "p12" alone. One point's
@@ -71,6 +75,7 @@ class SpaceApi:
         ca_file: str | Path | None = None,
         cert_file: str | Path | None = None,
         key_file: str | Path | None = None,
+        retries: int = DEFAULT_RETRIES,
     ) -> None:
         self.address = with_default_port(address)
         self.timeout = timeout
@@ -82,7 +87,9 @@ class SpaceApi:
         )
         self._api_key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
         self._metadata = call_metadata(self._api_key, None)
-        self._channel = open_channel(self.address, security, max_message_bytes, aio=self._aio)
+        self._channel = open_channel(
+            self.address, security, max_message_bytes, retries, aio=self._aio
+        )
         self._stubs = (
             pb_grpc.SemspaceStub(self._channel),
             health_pb2_grpc.HealthStub(self._channel),

@@ -5,14 +5,26 @@ Shared by Client and AsyncClient, so that both connect and authenticate the same
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
 
+from semspace.rpc_access import RPC_ACCESS, Access
+
 API_KEY_ENV = "SEMSPACE_API_KEY"
 DEFAULT_PORT = 50051
+
+SERVICE = "semspace.v1.Semspace"
+HEALTH_SERVICE = "grpc.health.v1.Health"
+# Reads change nothing, so sending one again is always safe. Writes are never resent: a call
+# cut off after the server applied it fails UNAVAILABLE too, and a second Upsert would report
+# its points as updated, a second delete-by-filter could take points written in between.
+READ_METHODS = tuple(rpc for rpc, access in RPC_ACCESS.items() if access is Access.READ)
+# gRPC allows 5 attempts at most; past that it quietly takes 5.
+MAX_RETRIES = 4
 
 _HOST = re.compile(r"[A-Za-z0-9_.-]+")  # a name or IPv4 address, without a port
 _BARE_IPV6 = re.compile(r"[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")
@@ -57,17 +69,44 @@ def _read(path: Path | None) -> bytes | None:
     return None if path is None else Path(path).read_bytes()
 
 
-def channel_options(max_message_bytes: int) -> list[tuple[str, int]]:
+def retry_policy(retries: int) -> str:
+    """gRPC's service config: reads sent again on UNAVAILABLE (the server restarting, still
+    loading its spaces, or a connection lost), `retries` times at most, after randomised
+    exponential backoff; throttled so that a failing server gets at most ~1 retry per 10 calls
+    once most calls fail, instead of a retry storm."""
+    if not 0 <= retries <= MAX_RETRIES:
+        raise ValueError(f"retries: must be between 0 and {MAX_RETRIES}, got {retries}")
+    reads = [{"service": SERVICE, "method": method} for method in READ_METHODS]
+    reads.append({"service": HEALTH_SERVICE, "method": "Check"})
+    config: dict = {"methodConfig": []}
+    if retries:
+        policy = {
+            "maxAttempts": retries + 1,
+            "initialBackoff": "0.1s",
+            "maxBackoff": "2s",
+            "backoffMultiplier": 2,
+            "retryableStatusCodes": ["UNAVAILABLE"],
+        }
+        config = {
+            "methodConfig": [{"name": reads, "retryPolicy": policy}],
+            "retryThrottling": {"maxTokens": 10, "tokenRatio": 0.1},
+        }
+    return json.dumps(config)
+
+
+def channel_options(max_message_bytes: int, retries: int) -> list[tuple[str, int | str]]:
     return [
         ("grpc.max_receive_message_length", max_message_bytes),
         ("grpc.max_send_message_length", max_message_bytes),
+        ("grpc.enable_retries", int(retries > 0)),
+        ("grpc.service_config", retry_policy(retries)),
     ]
 
 
 def open_channel(
-    address: str, security: Security, max_message_bytes: int, *, aio: bool
+    address: str, security: Security, max_message_bytes: int, retries: int, *, aio: bool
 ) -> grpc.Channel | grpc.aio.Channel:
-    options = channel_options(max_message_bytes)
+    options = channel_options(max_message_bytes, retries)
     module = grpc.aio if aio else grpc
     if security.uses_tls:
         return module.secure_channel(address, security.credentials(), options=options)

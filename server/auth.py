@@ -1,8 +1,9 @@
 """API keys: who may call what. Keys are kept only as sha256 hashes; each has a role.
 
-Every RPC of the semspace service is classified once, in RPC_ACCESS, as a read or a write; a
-read-only key may call reads, a read-write key everything. Health checking and reflection stay
-open: probes must work without secrets, and reflection only tells what the public .proto says.
+Every RPC of the semspace service is classified once, in semspace.rpc_access, as a read or a
+write; a read-only key may call reads, a read-write key everything. Health checking and
+reflection stay open: probes must work without secrets, and reflection only tells what the
+public .proto says.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from semspace.rpc_access import RPC_ACCESS, Access
 from semspace.server.errors import PermissionDenied, Unauthenticated
 from semspace.server.settings import ServerSettings
 from semspace.v1 import semspace_pb2 as pb
@@ -23,48 +25,12 @@ SERVICE_PREFIX = f"/{SERVICE.full_name}/"
 SHA256_PREFIX = "sha256:"
 
 
-class Access(enum.Enum):
-    READ = "read"
-    WRITE = "write"
-
-
 class Role(enum.Enum):
     READ_ONLY = "read-only"
     READ_WRITE = "read-write"
 
     def allows(self, access: Access) -> bool:
         return self is Role.READ_WRITE or access is Access.READ
-
-
-# Every RPC of semspace.v1.Semspace; tests/server/test_auth_table.py fails when one is missing.
-RPC_ACCESS: dict[str, Access] = {
-    "ListSpaces": Access.READ,
-    "GetSpace": Access.READ,
-    "CreateSpace": Access.WRITE,
-    "DropSpace": Access.WRITE,
-    "Upsert": Access.WRITE,
-    "Delete": Access.WRITE,
-    "SetPayloads": Access.WRITE,
-    "Get": Access.READ,
-    "Search": Access.READ,
-    "Arithmetic": Access.READ,
-    "Embed": Access.READ,
-    "Tokenize": Access.READ,
-    "Similarity": Access.READ,
-    "DoesntMatch": Access.READ,
-    "Decode": Access.READ,
-    "Reconstruct": Access.READ,
-    "Sample": Access.READ,
-    "Interpolate": Access.READ,
-    "Scroll": Access.READ,
-    "Count": Access.READ,
-    # Reload swaps what every caller sees: an admin action, so it needs a read-write key.
-    "Reload": Access.WRITE,
-    # Moving an alias changes what every caller naming it reads.
-    "SetAlias": Access.WRITE,
-    "DeleteAlias": Access.WRITE,
-    "ListAliases": Access.READ,
-}
 
 
 class AuthConfigError(ValueError):

@@ -25,7 +25,8 @@ from typing import Any
 import grpc
 from google.protobuf.message import DecodeError
 
-from semspace.server.auth import RPC_ACCESS, Access, KeyStore
+from semspace.rpc_access import RPC_ACCESS, Access
+from semspace.server.auth import KeyStore
 from semspace.server.errors import InvalidArgument, SemspaceError, abort
 from semspace.server.limits import check_deadline, check_image_bytes
 from semspace.server.logging_setup import REQUEST_ID

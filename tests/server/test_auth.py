@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from semspace.rpc_access import RPC_ACCESS, Access
 from semspace.server.auth import (
-    RPC_ACCESS,
     SERVICE,
-    Access,
     AuthConfigError,
     Role,
     hash_key,
@@ -22,7 +21,7 @@ from semspace.server.settings import ServerSettings
 
 def test_every_rpc_of_the_service_is_classified_as_read_or_write() -> None:
     rpcs = {method.name for method in SERVICE.methods}
-    assert set(RPC_ACCESS) == rpcs, "classify each new RPC in semspace/server/auth.py RPC_ACCESS"
+    assert set(RPC_ACCESS) == rpcs, "classify each new RPC in semspace/rpc_access.py"
 
 
 def test_only_the_rpcs_that_change_data_are_writes() -> None:

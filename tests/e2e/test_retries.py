@@ -1,0 +1,76 @@
+"""The client sends reads again while the server cannot answer them, and never resends writes."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from semspace.client import AsyncClient, Client, UnavailableError
+from semspace.client.channel import retry_policy
+from semspace.server.app import SemspaceServer, create_server
+from semspace.server.metrics import REGISTRY
+from tests.conftest import settings_for, wait_until
+
+
+def refusals(rpc: str) -> float:
+    """Calls of `rpc` the server answered UNAVAILABLE, in this process so far."""
+    labels = {"rpc": rpc, "code": "UNAVAILABLE"}
+    return REGISTRY.get_sample_value("semspace_requests_total", labels) or 0.0
+
+
+@pytest.fixture
+def loading_server(tmp_path: Path):
+    """Bound and answering, its spaces not loaded yet: every space call is UNAVAILABLE."""
+    server = create_server(settings_for(tmp_path / "artifacts"))
+    yield server
+    server.stop(0)
+
+
+def test_a_read_waits_out_a_server_still_loading(loading_server: SemspaceServer) -> None:
+    before = refusals("ListSpaces")
+    with Client(loading_server.address, timeout=30) as client, ThreadPoolExecutor(1) as pool:
+        listing = pool.submit(client.list_spaces)
+        wait_until(lambda: refusals("ListSpaces") > before, "a first refused attempt")
+        loading_server.load()
+        assert listing.result(timeout=30) == []
+
+
+async def test_the_async_client_waits_it_out_too(loading_server: SemspaceServer) -> None:
+    before = refusals("ListSpaces")
+    async with AsyncClient(loading_server.address, timeout=30) as client:
+        listing = asyncio.create_task(client.list_spaces())
+        for _ in range(3000):  # 30 s at most
+            if refusals("ListSpaces") > before:
+                break
+            await asyncio.sleep(0.01)
+        loading_server.load()
+        assert await listing == []
+
+
+def test_without_retries_a_read_fails_at_once(loading_server: SemspaceServer) -> None:
+    before = refusals("ListSpaces")
+    with (
+        Client(loading_server.address, timeout=30, retries=0) as client,
+        pytest.raises(UnavailableError, match="still loading"),
+    ):
+        client.list_spaces()
+    assert refusals("ListSpaces") == before + 1
+
+
+def test_a_write_is_sent_once(loading_server: SemspaceServer) -> None:
+    before = refusals("CreateSpace")
+    with (
+        Client(loading_server.address, timeout=30) as client,
+        pytest.raises(UnavailableError, match="still loading"),
+    ):
+        client.create_space("cities", 2, "l2")
+    assert refusals("CreateSpace") == before + 1
+
+
+@pytest.mark.parametrize("retries", [-1, 5])
+def test_retries_out_of_range_are_refused(retries: int) -> None:
+    with pytest.raises(ValueError, match="retries: must be between 0 and 4"):
+        retry_policy(retries)

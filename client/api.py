@@ -54,7 +54,7 @@ class SpaceApi:
     tls / ca_file: connect with TLS, trusting the system roots or this PEM CA;
     cert_file + key_file: the client certificate for servers that require mTLS.
     retries: how often a read (search, get, embed, scroll, ...) is sent again when the server
-    is unavailable (restarting, loading its spaces, connection lost), after 0.1-2 s randomised
+    is unavailable (restarting, loading its spaces, connection lost), after 0.25-5 s randomised
     backoff, within the call's timeout; 0 to 4. Writes are never resent: see `READ_METHODS`.
 
     Where a method takes several ids, texts, images, queries or spaces, one str (or bytes) is one

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from semspace.client import AsyncClient, Client, UnavailableError
+from semspace.client import AsyncClient, Client, SemspaceError, UnavailableError
 from semspace.client.channel import retry_policy
 from semspace.server.app import SemspaceServer, create_server
 from semspace.server.metrics import REGISTRY
@@ -48,6 +50,56 @@ async def test_the_async_client_waits_it_out_too(loading_server: SemspaceServer)
             await asyncio.sleep(0.01)
         loading_server.load()
         assert await listing == []
+
+
+def searches_through_a_restart(tmp_path: Path, retries: int) -> list[Exception]:
+    """Searches in a loop while the server stops and a new one starts on its port; the
+    errors the searching client saw."""
+    artifacts = tmp_path / "artifacts"
+    first = create_server(settings_for(artifacts, grace_seconds=0.5))
+    first.load()
+    port = first.port
+    with Client(first.address, timeout=30) as writer:
+        writer.create_space("cities", 2, "l2")
+        writer.upsert("cities", ["paris", "rome"], [[48.9, 2.4], [41.9, 12.5]])
+    errors: list[Exception] = []
+    served = threading.Event()
+    stop = threading.Event()
+
+    def search_loop() -> None:
+        with Client(first.address, timeout=30, retries=retries) as client:
+            while not stop.is_set():
+                try:
+                    assert client.search("cities", [48.0, 2.0], 1).ids == ["paris"]
+                    served.set()
+                except SemspaceError as error:
+                    errors.append(error)
+                    time.sleep(0.01)
+
+    searcher = threading.Thread(target=search_loop)
+    searcher.start()
+    second = None
+    try:
+        assert served.wait(30)
+        first.stop(0.5)
+        second = create_server(settings_for(artifacts).model_copy(update={"port": port}))
+        second.load()
+        served.clear()
+        assert served.wait(30), "no search answered by the new server"
+    finally:
+        stop.set()
+        searcher.join()
+        if second is not None:
+            second.stop(0)
+    return errors
+
+
+def test_reads_ride_through_a_restart(tmp_path: Path) -> None:
+    assert searches_through_a_restart(tmp_path, retries=4) == []
+
+
+def test_without_retries_a_restart_fails_reads(tmp_path: Path) -> None:
+    assert searches_through_a_restart(tmp_path, retries=0)
 
 
 def test_without_retries_a_read_fails_at_once(loading_server: SemspaceServer) -> None:

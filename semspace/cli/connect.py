@@ -1,4 +1,4 @@
-"""How the CLI reaches a server (address, deadline, API key, TLS), for every command."""
+"""How the CLI reaches a server (address, deadline, retries, API key, TLS), for every command."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 
 from semspace.client import Client
+from semspace.client.api import DEFAULT_RETRIES
+from semspace.client.channel import MAX_RETRIES
 
 
 def _env_path(name: str) -> Path | None:
@@ -21,6 +23,13 @@ def add_connection_flags(parser: argparse.ArgumentParser) -> None:
         help="server address (env SEMSPACE_ADDRESS)",
     )
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per call")
+    parser.add_argument(
+        "--retries",
+        type=int,
+        choices=range(MAX_RETRIES + 1),
+        default=DEFAULT_RETRIES,
+        help="times a read is sent again while the server is unavailable (restarting, loading)",
+    )
     parser.add_argument(
         "--api-key", help="API key (default: env SEMSPACE_API_KEY); sent as a Bearer token"
     )
@@ -49,6 +58,7 @@ def client_from(args: argparse.Namespace) -> Client:
     return Client(
         args.address,
         timeout=args.timeout,
+        retries=args.retries,
         api_key=args.api_key,
         tls=args.tls,
         ca_file=args.ca_file,

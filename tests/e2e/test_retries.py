@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from semspace.cli import main
 from semspace.client import AsyncClient, Client, SemspaceError, UnavailableError
 from semspace.client.channel import retry_policy
 from semspace.server.app import SemspaceServer, create_server
@@ -126,3 +127,11 @@ def test_a_write_is_sent_once(loading_server: SemspaceServer) -> None:
 def test_retries_out_of_range_are_refused(retries: int) -> None:
     with pytest.raises(ValueError, match="retries: must be between 0 and 4"):
         retry_policy(retries)
+
+
+def test_the_command_line_takes_retries(capsys, loading_server: SemspaceServer) -> None:
+    code = main(["--address", loading_server.address, "--retries", "0", "aliases"])
+    assert code == 2 and "still loading" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--address", loading_server.address, "--retries", "5", "aliases"])
+    assert "--retries: invalid choice: 5" in capsys.readouterr().err

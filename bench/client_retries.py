@@ -5,8 +5,9 @@ search QPS, with retries=4 (the default) against retries=0 in the same run.
 
 A `semspace serve` process holds a 20k x 128 space. Restarts: one thread searches in a loop
 while the server gets SIGTERM and a new process starts on the same port and loads the space
-(restart seconds, calls answered and failed, slowest call). Cost: one client searching 2,000
-times in all at concurrency 1 and 8, the two settings alternating which goes first each round.
+(restart seconds, calls answered and failed, slowest call). Cost: one pass of 2,000 searches
+at concurrency 1 and 8 (search_bench's client pool and timing; every answer checked against
+exact search), the two settings alternating which goes first each round.
 Writes bench/results/client-retries.json.
 """
 
@@ -25,7 +26,9 @@ from pathlib import Path
 
 import numpy as np
 from machine import machine, write_result
-from search.semspace_system import SEMSPACE, free_port, wait_serving
+from search import measure
+from search.datasets import exact_top_k
+from search.semspace_system import SEMSPACE, ClientPool, free_port, wait_serving
 
 from semspace.client import Client, SemspaceError
 
@@ -33,6 +36,9 @@ DIM = 128
 POINTS = 20_000
 SEARCHES = 2_000
 SETTLE_SECONDS = 3.0
+K = 10
+# One pass over the queries, after a few unmeasured calls per setting.
+BUDGET = measure.Budget(min_seconds=0, max_seconds=120, warmup=20)
 
 
 class ServerProcess:
@@ -75,7 +81,7 @@ def searching(address: str, retries: int, query: np.ndarray) -> Iterator[dict]:
             while not stop.is_set():
                 began = time.perf_counter()
                 try:
-                    client.search("bench", query, 10)
+                    client.search("bench", query, K)
                     seen["answered"] += 1
                 except SemspaceError as error:
                     seen["failed"] += 1
@@ -108,34 +114,33 @@ def restarts(server: ServerProcess, count: int, query: np.ndarray) -> list[dict]
     return rows
 
 
-def qps(address: str, retries: int, threads: int, queries: np.ndarray) -> float:
-    """Searches per second of `threads` clients sharing the queries out."""
-    queries = queries[: len(queries) // threads]
-    clients = [Client(address, retries=retries) for _ in range(threads)]
-    for client in clients:
-        client.search("bench", queries[0], 10)  # connected before timing
-    workers = [
-        threading.Thread(target=lambda c=c: [c.search("bench", q, 10) for q in queries])
-        for c in clients
-    ]
-    began = time.perf_counter()
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    seconds = time.perf_counter() - began
-    for client in clients:
-        client.close()
-    return threads * len(queries) / seconds
+def qps(address: str, retries: int, threads: int, queries: np.ndarray, truth: np.ndarray) -> float:
+    """Searches per second of `threads` clients sharing one pass over the queries; their
+    answers must match exact search, retried or not."""
+    pool = ClientPool(address, per_thread=True, size=threads, retries=retries)
+
+    def search(query: np.ndarray) -> np.ndarray:
+        found = pool.client().search("bench", query, K)
+        return np.array([int(i) for i in found.ids], dtype=np.int64)
+
+    try:
+        measured = measure.run(search, queries, truth, BUDGET, concurrency=threads)
+    finally:
+        pool.close()
+    if measured.recall_at_k < 1:
+        raise RuntimeError(f"retries={retries}: recall@{K} {measured.recall_at_k}, not exact")
+    return measured.qps
 
 
-def costs(address: str, rounds: int, queries: np.ndarray) -> list[dict]:
+def costs(address: str, rounds: int, queries: np.ndarray, truth: np.ndarray) -> list[dict]:
     rows = []
     for threads in (1, 8):
         ratios = []
         for round_ in range(rounds):
             order = (0, 4) if round_ % 2 == 0 else (4, 0)
-            measured = {retries: qps(address, retries, threads, queries) for retries in order}
+            measured = {
+                retries: qps(address, retries, threads, queries, truth) for retries in order
+            }
             ratios.append(measured[4] / measured[0])
         rows.append(
             {
@@ -155,11 +160,13 @@ def main() -> None:
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     vectors = rng.standard_normal((POINTS, DIM), dtype=np.float32)
+    queries = vectors[:SEARCHES]
+    truth = exact_top_k(vectors, queries, "cosine", K)
     with tempfile.TemporaryDirectory() as artifacts:
         server = ServerProcess(Path(artifacts))
         try:
             with Client(server.address, timeout=120) as client:
-                client.create_space("bench", DIM)
+                client.create_space("bench", DIM, "cosine")
                 for start in range(0, POINTS, 5_000):
                     ids = [str(i) for i in range(start, start + 5_000)]
                     client.upsert("bench", ids, vectors[start : start + 5_000])
@@ -168,7 +175,7 @@ def main() -> None:
                 "points": POINTS,
                 "dim": DIM,
                 "restarts": restarts(server, args.restarts, vectors[0]),
-                "cost": costs(server.address, args.rounds, vectors[:SEARCHES]),
+                "cost": costs(server.address, args.rounds, queries, truth),
             }
         finally:
             server.stop()

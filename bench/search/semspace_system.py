@@ -164,11 +164,16 @@ def load_space(client: Client, dataset: Dataset, config: IndexConfig) -> dict[st
 class ClientPool:
     """Clients handed to threads: one shared channel, or one channel per thread. Per-thread
     clients are connected before timing, so no thread pays a TCP handshake inside the loop;
-    `size` + 1 of them because the warm-up thread takes one too."""
+    `size` + 1 of them because the warm-up thread takes one too. `retries`: the clients' read
+    retries where given (bench/client_retries.py compares settings), else the client's default,
+    so that older clients without the keyword still run."""
 
-    def __init__(self, address: str, per_thread: bool, size: int) -> None:
+    def __init__(
+        self, address: str, per_thread: bool, size: int, retries: int | None = None
+    ) -> None:
         count = size + 1 if per_thread else 1
-        self._clients = [Client(address, timeout=30) for _ in range(count)]
+        options = {} if retries is None else {"retries": retries}
+        self._clients = [Client(address, timeout=30, **options) for _ in range(count)]
         for client in self._clients:
             client.health()
         self._next = itertools.count()

@@ -11,14 +11,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
+from grpc_health.v1 import health_pb2
 
 from semspace.rpc_access import RPC_ACCESS, Access
+from semspace.v1 import semspace_pb2 as pb
 
 API_KEY_ENV = "SEMSPACE_API_KEY"
 DEFAULT_PORT = 50051
 
-SERVICE = "semspace.v1.Semspace"
-HEALTH_SERVICE = "grpc.health.v1.Health"
+SERVICE = pb.DESCRIPTOR.services_by_name["Semspace"].full_name
+HEALTH_SERVICE = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
 # Reads change nothing, so sending one again is always safe. Writes are never resent: a call
 # cut off after the server applied it fails UNAVAILABLE too, and a second Upsert would report
 # its points as updated, a second delete-by-filter could take points written in between.
@@ -74,25 +76,25 @@ def retry_policy(retries: int) -> str:
     loading its spaces, or a connection lost) and on CANCELLED (what a server shutting down
     answers to calls it had received but not started), `retries` times at most, after
     randomised exponential backoff (bench/client_retries.py: 0 searches failed across 2-4 s
-    restarts, against 80-110 a restart without). Throttled: once about 50 more attempts on a
+    restarts, against 78-110 a restart without). Throttled: once about 50 more attempts on a
     channel failed than succeeded, failures are no longer resent."""
     if not 0 <= retries <= MAX_RETRIES:
         raise ValueError(f"retries: must be between 0 and {MAX_RETRIES}, got {retries}")
+    if not retries:
+        return json.dumps({"methodConfig": []})
     reads = [{"service": SERVICE, "method": method} for method in READ_METHODS]
     reads.append({"service": HEALTH_SERVICE, "method": "Check"})
-    config: dict = {"methodConfig": []}
-    if retries:
-        policy = {
-            "maxAttempts": retries + 1,
-            "initialBackoff": "0.25s",
-            "maxBackoff": "5s",
-            "backoffMultiplier": 3,
-            "retryableStatusCodes": ["UNAVAILABLE", "CANCELLED"],
-        }
-        config = {
-            "methodConfig": [{"name": reads, "retryPolicy": policy}],
-            "retryThrottling": {"maxTokens": 100, "tokenRatio": 0.1},
-        }
+    policy = {
+        "maxAttempts": retries + 1,
+        "initialBackoff": "0.25s",
+        "maxBackoff": "5s",
+        "backoffMultiplier": 3,
+        "retryableStatusCodes": ["UNAVAILABLE", "CANCELLED"],
+    }
+    config = {
+        "methodConfig": [{"name": reads, "retryPolicy": policy}],
+        "retryThrottling": {"maxTokens": 100, "tokenRatio": 0.1},
+    }
     return json.dumps(config)
 
 

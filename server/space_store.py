@@ -36,6 +36,7 @@ from semspace.server.index import StoredIndexMismatch, VectorIndex, write_thread
 from semspace.server.index_cache import RowsDigest
 from semspace.server.indexes import build_index, measure_recall
 from semspace.server.journal import USER_KIND, Journal, SnapshotCopy, write_snapshot
+from semspace.server.memory import release_free_memory
 from semspace.server.models import SpaceModel
 from semspace.server.payload_index import PayloadIndex
 from semspace.server.points_copy import IndexRows, PointsCopy
@@ -579,6 +580,9 @@ class SpaceStore:
             ):
                 measured = (built, count, measure_recall(index, self.manifest.metric, self.lock))
                 self._recall = measured
+                # The brute-force scan's freed blocks would otherwise stay in this thread's
+                # malloc arena: 2.8 MiB of RSS at 200k x 128 (measured).
+                release_free_memory()
             return measured[2]
 
     def remember_recall(self, count: int, figure: float) -> None:

@@ -19,7 +19,7 @@ from semspace.server.artifact_watch import ArtifactWatch
 from semspace.server.auth import KeyStore, is_loopback, load_key_store
 from semspace.server.health_service import HealthService
 from semspace.server.interceptors import RequestInterceptor
-from semspace.server.memory import release_free_memory, tune_malloc
+from semspace.server.memory import keep_numpy_off_huge_pages, release_free_memory, tune_malloc
 from semspace.server.metrics import MetricsEndpoint, start_metrics
 from semspace.server.open_files import lift_open_files_limit
 from semspace.server.registry import SpaceRegistry
@@ -93,6 +93,7 @@ def create_server(settings: ServerSettings) -> SemspaceServer:
     explicitly off.
     """
     tune_malloc()
+    keep_numpy_off_huge_pages()
     lift_open_files_limit(settings.max_spaces)
     keys = load_key_store(settings)
     credentials = tls.server_credentials(settings)

@@ -1,18 +1,17 @@
 """Point ids to row numbers: an open-addressing hash table in numpy arrays.
 
 A Python dict of a million string ids costs about 190 bytes a point (the dict entry, the `str`
-and the `int` objects); this table costs the id's UTF-8 bytes plus 16 to 31 bytes: a 4-byte
-offset, a 4-byte tag, and 4-byte slots at a load factor between 0.18 and 0.5. Lookups and
-inserts of a batch run as a few vectorised probing rounds (linear probing), so bulk loads stay
-fast.
+and the `int` objects); this table costs the id's UTF-8 bytes plus 12 to 27 bytes: a 4-byte
+offset and 4-byte slots at a load factor between 0.18 and 0.5. Lookups and inserts of a batch
+run as a few vectorised probing rounds (linear probing), so bulk loads stay fast.
 
 Rows are appended in order and never reused; a removed id leaves a DELETED slot, so that probes
-for other ids walk past it, until the next resize drops it. A row's tag is the low 32 bits of
-Python's `hash` of its id (random per process: the table lives in memory only and is rebuilt at
-every load). The tag places the row (tag & mask; past 2^32 slots, some 1.5 billion ids, only
-the first 2^32 are homes) and is all a resize needs. Two ids meet in a probe only when their
-tags agree on the slot bits, so comparing whole tags first leaves few text comparisons; equal
-tags are settled by the ids themselves, so a collision never confuses two points.
+for other ids walk past it, until the next resize drops it. An id's home slot comes from the low
+bits of Python's `hash` of it (random per process: the table lives in memory only and is rebuilt
+at every load; past 2^32 slots, some 1.5 billion ids, only the first 2^32 are homes). Probes
+compare ids themselves, a batch of texts at a time. Hashes are not kept per row (4 bytes a
+point, 3.8 MiB at 1M): a resize or a removal hashes the ids again from their texts, and a
+resize happens once each time the table doubles.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from semspace.server.columns import GrowingArray, TextColumn, spread
+from semspace.server.columns import TextColumn
 
 EMPTY = -1
 DELETED = -2
@@ -40,7 +39,6 @@ def tags_of(ids: Sequence[str]) -> np.ndarray:
 class IdMap:
     def __init__(self) -> None:
         self._ids = TextColumn()
-        self._tags = GrowingArray(np.uint32)
         self._slots = np.full(1024, EMPTY, dtype=np.int32)
         self._used = 0  # slots not EMPTY: live rows and DELETED markers
         self._live = 0
@@ -54,7 +52,7 @@ class IdMap:
         return len(self._ids)
 
     def ids_at(self, rows: np.ndarray) -> list[str]:
-        return self._ids.take(rows.tolist())
+        return self._ids.take(rows)
 
     def rows_containing(self, needle: str) -> np.ndarray:
         """Rows whose id has `needle` in it, removed ones included."""
@@ -89,7 +87,6 @@ class IdMap:
         if len(rows) and rows[-1] >= MAX_ROWS:
             raise OverflowError(f"more than {MAX_ROWS:,} rows; rebuild the space to renumber")
         tags = tags_of(ids)
-        self._tags.extend(spread(tags, rows - len(self._ids), 0))
         self._ids.place(ids, rows)
         if (self._used + len(ids)) > MAX_LOAD * len(self._slots):
             self._resize(self._live + len(ids))
@@ -98,14 +95,13 @@ class IdMap:
 
     def pad(self, rows: int) -> None:
         """Rows without ids up to `rows` rows in all."""
-        self._tags.extend(np.zeros(rows - len(self._ids), dtype=np.uint32))
         self._ids.pad(rows)
 
     def remove_rows(self, rows: np.ndarray) -> None:
         """Forgets the ids at these live rows (each named once)."""
         if not len(rows):
             return
-        tags = self._tags.view()[rows]
+        tags = tags_of(self._ids.take(rows))
         _, positions = self._probe(tags, lambda slots, pending: slots == rows[pending])
         if (positions < 0).any():
             raise KeyError(f"row {int(rows[positions < 0][0])} holds no live id")
@@ -114,19 +110,18 @@ class IdMap:
 
     @property
     def nbytes(self) -> int:
-        return self._ids.nbytes + self._tags.nbytes + self._slots.nbytes
+        return self._ids.nbytes + self._slots.nbytes
 
     # -- probing --------------------------------------------------------------------------
 
     def _find(self, tags: np.ndarray, ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        row_tags = self._tags.view()
-
         def holds(slots: np.ndarray, pending: np.ndarray) -> np.ndarray:
             same = slots >= 0
-            same[same] = row_tags[slots[same]] == tags[pending[same]]
-            # Equal tags are almost always equal ids; the text decides.
-            for i in np.flatnonzero(same):
-                same[i] = self._ids[int(slots[i])] == ids[int(pending[i])]
+            # Whole ids decide, read a round's candidates at once: under half load most
+            # probes end at their first slot.
+            stored = self._ids.take(slots[same])
+            wanted = [ids[i] for i in pending[same].tolist()]
+            same[same] = np.fromiter(map(str.__eq__, stored, wanted), dtype=bool, count=len(wanted))
             return same
 
         return self._probe(tags, holds)
@@ -179,6 +174,7 @@ class IdMap:
         while live_after > LOAD_AFTER_RESIZE * capacity:
             capacity *= 2
         live = self._slots[self._slots >= 0]
+        tags = tags_of(self._ids.take(live))
         self._slots = np.full(capacity, EMPTY, dtype=np.int32)
         self._used = 0
-        self._insert(live, self._tags.view()[live])
+        self._insert(live, tags)

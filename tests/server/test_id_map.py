@@ -124,7 +124,7 @@ def test_id_table_costs_what_its_docstring_says() -> None:
     for start in range(0, len(ids), 10_000):
         table.append(ids[start : start + 10_000])
     text_bytes = sum(len(i) for i in ids)
-    assert text_bytes + 16 * len(ids) <= table.nbytes <= text_bytes + 31 * len(ids)
+    assert text_bytes + 12 * len(ids) <= table.nbytes <= text_bytes + 27 * len(ids)
 
 
 def test_rows_placed_past_gaps_hold_no_ids_and_later_ids_follow_them() -> None:

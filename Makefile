@@ -10,7 +10,7 @@ export SEMSPACE_DATA_DIR SEMSPACE_ARTIFACTS_DIR
 
 PROTO_SRC := $(wildcard proto/semspace/v1/*.proto)
 
-.PHONY: install serve test lint proto bench bench-search-latency bench-snapshot-stall bench-write-stalls bench-load-space bench-restart-memory bench-exclusions bench-grouped-search bench-health-under-load bench-payload-index bench-client-retries bench-search bench-embed-batching bench-w2v bench-images bench-load soak clean
+.PHONY: install serve test lint proto bench bench-search-latency bench-snapshot-stall bench-write-stalls bench-load-space bench-restart-memory bench-exclusions bench-grouped-search bench-health-under-load bench-payload-index bench-id-map bench-client-retries bench-search bench-embed-batching bench-w2v bench-images bench-load soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,7 @@ proto: install
 	$(BIN)/python -m grpc_tools.protoc -I proto --python_out=proto --grpc_python_out=proto \
 		--pyi_out=proto $(PROTO_SRC)
 
-bench: bench-search-latency bench-snapshot-stall bench-write-stalls bench-load-space bench-restart-memory bench-exclusions bench-grouped-search bench-health-under-load bench-payload-index bench-client-retries bench-search bench-embed-batching bench-w2v bench-images
+bench: bench-search-latency bench-snapshot-stall bench-write-stalls bench-load-space bench-restart-memory bench-exclusions bench-grouped-search bench-health-under-load bench-payload-index bench-id-map bench-client-retries bench-search bench-embed-batching bench-w2v bench-images
 
 bench-search-latency: install
 	$(BIN)/python bench/search_latency.py
@@ -64,6 +64,9 @@ bench-grouped-search: install
 
 bench-payload-index: install
 	$(BIN)/python bench/payload_index.py
+
+bench-id-map: install
+	$(BIN)/python bench/id_map.py
 
 bench-health-under-load: install
 	$(BIN)/python bench/health_under_load.py

@@ -3,7 +3,7 @@
 Each value a point holds in a field is one entry: its row and its value. Text and booleans are
 stored as int32 codes (a text's number in one table of the distinct texts, `IdMap`; booleans as
 two negative codes), numbers as doubles. An entry costs 12 bytes (16 for a number) and each
-distinct text its UTF-8 bytes plus 16 to 31. The index this replaces kept a Python dict entry,
+distinct text its UTF-8 bytes plus 12 to 27. The index this replaces kept a Python dict entry,
 key tuple, str and array per distinct value: on 1M shop-like payloads (a unique title and URL
 each) its RSS grew 692 MiB where this grows 224 (bench/payload_index.py). A condition scans its
 field's entries (0.1 to 0.5 ms a million) rather than looking a posting list up: answers are

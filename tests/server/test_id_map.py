@@ -104,6 +104,11 @@ def test_a_column_of_empty_texts_holds_no_offsets_until_a_text_arrives() -> None
     assert column.nbytes == 1003 * 4 + len("zażółć".encode())
     with pytest.raises(IndexError):
         column[1003]
+    # take() finds offsets for many rows at once; a row outside the column is still refused.
+    for outside in ([1003], [0, -1], [5, 2000]):
+        with pytest.raises(IndexError):
+            column.take(outside)
+    assert column.take(np.array([1001, 0, 1001])) == ["zażółć", "", "zażółć"]
 
 
 def test_text_offsets_widen_when_the_buffer_outgrows_them(

@@ -9,7 +9,7 @@ Rows are appended in order and never reused; a removed id leaves a DELETED slot,
 for other ids walk past it, until the next resize drops it. An id's home slot comes from the low
 bits of Python's `hash` of it (random per process: the table lives in memory only and is rebuilt
 at every load; past 2^32 slots, some 1.5 billion ids, only the first 2^32 are homes). Probes
-compare ids themselves, a batch of texts at a time. Hashes are not kept per row (4 bytes a
+compare ids themselves, a round's candidates at once as UTF-8 bytes in numpy. Hashes are not kept per row (4 bytes a
 point, 3.8 MiB at 1M): a resize or a removal hashes the ids again from their texts, and a
 resize happens once each time the table doubles.
 """
@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from semspace.server.columns import TextColumn
+from semspace.server.columns import PackedTexts, TextColumn
 
 EMPTY = -1
 DELETED = -2
@@ -29,6 +29,7 @@ MAX_LOAD = 0.5
 LOAD_AFTER_RESIZE = 0.35
 # Slots hold rows as int32: half the memory, and two billion rows is past one machine anyway.
 MAX_ROWS = 2**31 - 1
+REHASH_BLOCK = 65_536
 
 
 def tags_of(ids: Sequence[str]) -> np.ndarray:
@@ -101,7 +102,7 @@ class IdMap:
         """Forgets the ids at these live rows (each named once)."""
         if not len(rows):
             return
-        tags = tags_of(self._ids.take(rows))
+        tags = self._tags_at(rows)
         _, positions = self._probe(tags, lambda slots, pending: slots == rows[pending])
         if (positions < 0).any():
             raise KeyError(f"row {int(rows[positions < 0][0])} holds no live id")
@@ -114,14 +115,22 @@ class IdMap:
 
     # -- probing --------------------------------------------------------------------------
 
+    def _tags_at(self, rows: np.ndarray) -> np.ndarray:
+        """The tags of the ids at `rows`, hashed again from their texts a block at a time: a
+        resize of a million rows then holds 65,536 `str` objects at once, not a million."""
+        tags = np.empty(len(rows), dtype=np.uint32)
+        for start in range(0, len(rows), REHASH_BLOCK):
+            block = rows[start : start + REHASH_BLOCK]
+            tags[start : start + len(block)] = tags_of(self._ids.take(block))
+        return tags
+
     def _find(self, tags: np.ndarray, ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        wanted = PackedTexts.of(ids)
+
         def holds(slots: np.ndarray, pending: np.ndarray) -> np.ndarray:
             same = slots >= 0
-            # Whole ids decide, read a round's candidates at once: under half load most
-            # probes end at their first slot.
-            stored = self._ids.take(slots[same])
-            wanted = [ids[i] for i in pending[same].tolist()]
-            same[same] = np.fromiter(map(str.__eq__, stored, wanted), dtype=bool, count=len(wanted))
+            # Whole ids decide, a round's candidates compared at once as bytes.
+            same[same] = self._ids.equals(slots[same].astype(np.int64), wanted, pending[same])
             return same
 
         return self._probe(tags, holds)
@@ -174,7 +183,7 @@ class IdMap:
         while live_after > LOAD_AFTER_RESIZE * capacity:
             capacity *= 2
         live = self._slots[self._slots >= 0]
-        tags = tags_of(self._ids.take(live))
+        tags = self._tags_at(live)
         self._slots = np.full(capacity, EMPTY, dtype=np.int32)
         self._used = 0
         self._insert(live, tags)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from semspace.server import columns, id_map
-from semspace.server.columns import GrowingArray, TextColumn
+from semspace.server.columns import GrowingArray, PackedTexts, TextColumn
 from semspace.server.id_map import IdMap
 
 
@@ -155,3 +155,19 @@ def test_text_column_places_texts_past_gaps() -> None:
     column.place(["y"], np.array([6]))
     column.pad(8)
     assert column.take(range(8)) == ["", "", "x", "", "", "ż", "y", ""]
+
+
+def test_text_column_compares_stored_texts_with_packed_ones_byte_for_byte() -> None:
+    column = TextColumn()
+    column.extend(["", "abc", "zażółć", "abd", "ab"])
+    asked = ["abc", "zażółć", "abc", "", "zażółc", "ab"]
+    wanted = PackedTexts.of(asked)
+    rows = np.array([1, 2, 3, 0, 2, 4, 4])
+    which = np.array([0, 1, 2, 3, 4, 5, 0])
+    expected = [column[int(r)] == asked[int(w)] for r, w in zip(rows, which, strict=True)]
+    assert column.equals(rows, wanted, which).tolist() == expected
+    assert expected == [True, True, False, True, False, True, False]
+    # A column of empty texts keeps no buffer: only empty texts equal its rows.
+    empty = TextColumn()
+    empty.extend(["", ""])
+    assert empty.equals(np.array([0, 1]), wanted, np.array([3, 0])).tolist() == [True, False]

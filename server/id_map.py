@@ -9,9 +9,9 @@ Rows are appended in order and never reused; a removed id leaves a DELETED slot,
 for other ids walk past it, until the next resize drops it. An id's home slot comes from the low
 bits of Python's `hash` of it (random per process: the table lives in memory only and is rebuilt
 at every load; past 2^32 slots, some 1.5 billion ids, only the first 2^32 are homes). Probes
-compare ids themselves, a round's candidates at once as UTF-8 bytes in numpy. Hashes are not kept per row (4 bytes a
-point, 3.8 MiB at 1M): a resize or a removal hashes the ids again from their texts, and a
-resize happens once each time the table doubles.
+compare ids themselves, a round's candidates at once as UTF-8 bytes in numpy. Hashes are not
+kept per row (4 bytes a point, 3.8 MiB at 1M): a resize or a removal hashes the ids again from
+their texts, and a resize happens once each time the table doubles.
 """
 
 from __future__ import annotations

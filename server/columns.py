@@ -116,9 +116,7 @@ class TextColumn:
             raise IndexError(f"row {bad} of {self._rows}")
         if self._ends is None:
             return [""] * len(rows)
-        ends = self._ends.view()
-        stops = ends[rows].astype(np.int64)
-        starts = np.where(rows > 0, ends[rows - 1], 0).astype(np.int64)
+        starts, stops = self._spans(rows)
         data = self._data
         return [data[a:b].decode() for a, b in zip(starts.tolist(), stops.tolist(), strict=True)]
 
@@ -128,9 +126,8 @@ class TextColumn:
         ones; one at a time in Python that was most of an insert)."""
         if self._ends is None:
             return wanted.lengths[which] == 0
-        ends = self._ends.view()
-        starts = np.where(rows > 0, ends[rows - 1], 0).astype(np.int64)
-        lengths = ends[rows].astype(np.int64) - starts
+        starts, stops = self._spans(rows)
+        lengths = stops - starts
         same = lengths == wanted.lengths[which]
         if not same.any():
             return same
@@ -143,6 +140,12 @@ class TextColumn:
         differing = np.bincount(pair_of_byte, weights=stored != asked, minlength=len(pairs))
         same[pairs] = differing == 0
         return same
+
+    def _spans(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where the texts at `rows` start and stop in the buffer (int64), for a column that
+        has one."""
+        ends = self._ends.view()
+        return np.where(rows > 0, ends[rows - 1], 0).astype(np.int64), ends[rows].astype(np.int64)
 
     def lines(self, rows: np.ndarray) -> str:
         """The texts at `rows` (ascending, distinct), each followed by a newline: one string,

@@ -17,16 +17,10 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from machine import machine, write_result
+from machine import machine, rss_mib, write_result
 
 from semspace.server.id_map import IdMap
 from semspace.server.memory import keep_numpy_off_huge_pages, release_free_memory, tune_malloc
-
-
-def rss_bytes() -> int:
-    with open("/proc/self/status") as status:
-        line = next(line for line in status if line.startswith("VmRSS"))
-    return int(line.split()[1]) * 1024
 
 
 def batches(ids: list[str], size: int) -> list[list[str]]:
@@ -51,10 +45,10 @@ def id_map_figures(ids: list[list[str]], missing: list[list[str]], rounds: int) 
 
     insert_s = best_of(rounds, build)
     release_free_memory()
-    before = rss_bytes()
+    before = rss_mib()
     table = build()
     release_free_memory()
-    grown = rss_bytes() - before
+    grown = (rss_mib() - before) * 2**20
     points = len(table)
     return {
         "insert_s": round(insert_s, 3),
@@ -82,9 +76,9 @@ def dict_figures(ids: list[list[str]], missing: list[list[str]], rounds: int) ->
 
     insert_s = best_of(rounds, lambda: build(copy_ids=False))
     gc.collect()
-    before = rss_bytes()
+    before = rss_mib()
     table = build(copy_ids=True)
-    grown = rss_bytes() - before
+    grown = (rss_mib() - before) * 2**20
     return {
         "insert_s": round(insert_s, 3),
         "lookup_s": round(best_of(rounds, lambda: look_up(ids)), 3),

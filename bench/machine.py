@@ -1,4 +1,5 @@
-"""What every benchmark records about the machine it ran on, and where results go."""
+"""What every benchmark records about the machine it ran on (and this process's RSS), and where
+results go."""
 
 from __future__ import annotations
 
@@ -26,3 +27,9 @@ def write_result(file_name: str, result: dict[str, Any]) -> None:
     text = json.dumps(result, indent=2) + "\n"
     (RESULTS / file_name).write_text(text)
     print(text, end="")
+
+
+def rss_mib() -> float:
+    """This process's resident memory now (VmRSS), in MiB."""
+    status = Path("/proc/self/status").read_text()
+    return int(status.split("VmRSS:")[1].split()[0]) / 1024

@@ -20,10 +20,9 @@ import sys
 import time
 from array import array
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
-from machine import machine, write_result
+from machine import machine, rss_mib, write_result
 
 BATCH = 10_000
 # Substrings for `contains`: of one title, and of every title.
@@ -41,11 +40,6 @@ def payload(i: int) -> str:
             "in_stock": i % 3 != 0,
         }
     )
-
-
-def rss_mib() -> float:
-    status = Path("/proc/self/status").read_text()
-    return int(status.split("VmRSS:")[1].split()[0]) / 1024
 
 
 class PostingLists:

@@ -100,8 +100,8 @@ def test_a_column_of_empty_texts_holds_no_offsets_until_a_text_arrives() -> None
         column[1000]
     column.extend(["", "zażółć", ""])
     assert column.take([999, 1000, 1001, 1002]) == ["", "", "zażółć", ""]
-    # 1003 offsets of 4 bytes and the 12 UTF-8 bytes of the one text.
-    assert column.nbytes == 1003 * 4 + len("zażółć".encode())
+    # 1003 offsets of 2 bytes, a base of 8 bytes for each 128 rows, the text's 12 UTF-8 bytes.
+    assert column.nbytes == 1003 * 2 + 8 * 8 + len("zażółć".encode())
     with pytest.raises(IndexError):
         column[1003]
     # take() finds offsets for many rows at once; a row outside the column is still refused.
@@ -111,16 +111,44 @@ def test_a_column_of_empty_texts_holds_no_offsets_until_a_text_arrives() -> None
     assert column.take(np.array([1001, 0, 1001])) == ["zażółć", "", "zażółć"]
 
 
-def test_text_offsets_widen_when_the_buffer_outgrows_them(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize(
+    ("block_steps", "block_rows", "narrow_ends"),
+    [(np.uint16, 128, np.uint32), (np.uint8, 4, np.uint16), (np.uint8, 4, np.uint8)],
+)
+def test_text_offsets_widen_when_the_texts_outgrow_them(
+    monkeypatch: pytest.MonkeyPatch, block_steps: type, block_rows: int, narrow_ends: type
 ) -> None:
-    # One-byte offsets stand in for four: past 255 bytes of text the ends must widen.
-    monkeypatch.setattr(columns, "NARROW_ENDS", np.uint8)
+    """Small stand-ins for 16-bit steps and 4-byte offsets: short texts keep the steps, a
+    300-byte one outgrows a block's, and texts past 64 KiB in all outgrow 2-byte offsets."""
+    monkeypatch.setattr(columns, "BLOCK_STEPS", block_steps)
+    monkeypatch.setattr(columns, "BLOCK_ROWS", block_rows)
+    monkeypatch.setattr(columns, "NARROW_ENDS", narrow_ends)
+    rng = np.random.default_rng(5)
+    column, texts = TextColumn(), []
+    shapes = [("short", 30), ("long", 1), ("short", 20), ("huge", 4), ("short", 20)]
+    for shape, batches in shapes:
+        for _ in range(batches):
+            size = int(rng.integers(0, 8))
+            length = {"short": 12, "long": 300, "huge": 20_000}[shape]
+            batch = ["" if rng.random() < 0.2 else f"{i:03d}" + "ż" * length for i in range(size)]
+            column.extend(batch)
+            texts += batch
+            assert column.take(range(len(texts))) == texts
+    rows = np.flatnonzero(rng.random(len(texts)) < 0.5)
+    assert column.copy().lines(rows) == "".join(f"{texts[row]}\n" for row in rows)
+    with_007 = [row for row, text in enumerate(texts) if text.startswith("007")]
+    assert column.rows_containing("007").tolist() == with_007
+    assert [column[row] for row in range(len(texts))] == texts
+
+
+def test_a_million_ids_cost_two_bytes_of_offsets_each() -> None:
     column = TextColumn()
-    texts = [f"text-{i:03d}-" + "y" * (i % 7) for i in range(100)]
-    for start in range(0, 100, 9):
-        column.extend(texts[start : start + 9])
-    assert column.take(range(100)) == texts
+    ids = [f"point-{i}" for i in range(1_000_000)]
+    for start in range(0, len(ids), 10_000):
+        column.extend(ids[start : start + 10_000])
+    text_bytes = sum(map(len, ids))
+    assert column.nbytes == text_bytes + 2 * len(ids) + 8 * (len(ids) // 128 + 1)
+    assert column.take([0, 127, 128, 999_999]) == [ids[0], ids[127], ids[128], ids[-1]]
 
 
 def test_id_table_costs_what_its_docstring_says() -> None:
@@ -129,7 +157,23 @@ def test_id_table_costs_what_its_docstring_says() -> None:
     for start in range(0, len(ids), 10_000):
         table.append(ids[start : start + 10_000])
     text_bytes = sum(len(i) for i in ids)
-    assert text_bytes + 12 * len(ids) <= table.nbytes <= text_bytes + 27 * len(ids)
+    assert text_bytes + 8 * len(ids) <= table.nbytes <= text_bytes + 20 * len(ids)
+
+
+def test_slots_widen_to_four_bytes_once_rows_outgrow_three(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(id_map, "NARROW_MAX_ROW", 300)
+    table, ids = IdMap(), [f"q{i}" for i in range(1000)]
+    for start in range(0, 1000, 70):
+        rows = table.append(ids[start : start + 70])
+        table.remove_rows(rows[::7])
+        assert table._slots.wide == (rows[-1] > 300)
+    kept = [i for n, i in enumerate(ids) if (n % 70) % 7]
+    assert table.rows_of(kept).tolist() == [ids.index(i) for i in kept]
+    assert (table.rows_of(ids[::70]) == -1).all()
+    assert table.nbytes == table._ids.nbytes + 4 * len(table._slots)
+    assert table._slots.wide
 
 
 def test_rows_placed_past_gaps_hold_no_ids_and_later_ids_follow_them() -> None:

@@ -8,6 +8,7 @@ import threading
 import time
 from concurrent import futures
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import faiss
 import grpc
@@ -20,13 +21,16 @@ from semspace.server.auth import KeyStore, is_loopback, load_key_store
 from semspace.server.health_service import HealthService
 from semspace.server.interceptors import RequestInterceptor
 from semspace.server.memory import keep_numpy_off_huge_pages, release_free_memory, tune_malloc
-from semspace.server.metrics import MetricsEndpoint, start_metrics
+from semspace.server.metrics import start_metrics
 from semspace.server.open_files import lift_open_files_limit
 from semspace.server.registry import SpaceRegistry
 from semspace.server.servicer import SemspaceServicer
 from semspace.server.settings import ServerSettings
 from semspace.v1 import semspace_pb2 as pb
 from semspace.v1 import semspace_pb2_grpc as pb_grpc
+
+if TYPE_CHECKING:
+    from semspace.server.prometheus_metrics import MetricsEndpoint
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from semspace.cli import main
 from semspace.client import AsyncClient, Client, SemspaceError, UnavailableError
 from semspace.client.channel import retry_policy
 from semspace.server.app import SemspaceServer, create_server
-from semspace.server.metrics import REGISTRY
+from semspace.server.prometheus_metrics import REGISTRY
 from tests.conftest import settings_for, wait_until
 
 
@@ -26,8 +26,9 @@ def refusals(rpc: str) -> float:
 
 @pytest.fixture
 def loading_server(tmp_path: Path):
-    """Bound and answering, its spaces not loaded yet: every space call is UNAVAILABLE."""
-    server = create_server(settings_for(tmp_path / "artifacts"))
+    """Bound and answering, its spaces not loaded yet: every space call is UNAVAILABLE. Metrics
+    on, for `refusals` to count."""
+    server = create_server(settings_for(tmp_path / "artifacts", metrics_port=0))
     yield server
     server.stop(0)
 

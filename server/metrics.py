@@ -2,8 +2,9 @@
 
 Metrics are off by default (`metrics_port` unset): the server then neither imports
 prometheus_client (with its HTTP server) nor counts calls: an idle `semspace serve` held 79.6
-MiB of RSS instead of 81.1 (three starts each, measured). Once a server of this process serves /metrics, every call of every
-server in it is counted, as Prometheus clients keep one registry a process.
+MiB of RSS instead of 81.1 (three starts each, measured). Once a server of this process serves
+/metrics, every call of every server in it is counted, as Prometheus clients keep one registry
+a process.
 """
 
 from __future__ import annotations

@@ -116,11 +116,14 @@ class TextEnds:
         return steps + self._bases.view()[rows // BLOCK_ROWS]
 
     def all(self) -> np.ndarray:
-        """Every row's end (a new int64 array)."""
-        steps = self._steps.view().astype(np.int64)
+        """Every row's end (a new int64 array), each block's base added to its rows in place."""
+        ends = self._steps.view().astype(np.int64)
         if self._bases is not None:
-            steps += np.repeat(self._bases.view(), BLOCK_ROWS)[: self.size]
-        return steps
+            bases = self._bases.view()
+            whole = len(ends) // BLOCK_ROWS
+            ends[: whole * BLOCK_ROWS].reshape(whole, BLOCK_ROWS)[:] += bases[:whole, None]
+            ends[whole * BLOCK_ROWS :] += bases[whole] if whole < len(bases) else 0
+        return ends
 
     def last(self) -> int:
         return int(self.at(np.array([self.size - 1]))[0]) if self.size else 0

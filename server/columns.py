@@ -101,10 +101,9 @@ class TextEnds:
         self.size += len(ends)
 
     def _widen(self) -> None:
-        wide = GrowingArray(NARROW_ENDS)
         everything = self.all()
-        if len(everything) and everything[-1] > np.iinfo(NARROW_ENDS).max:
-            wide = GrowingArray(np.int64)
+        fits = not len(everything) or everything[-1] <= np.iinfo(NARROW_ENDS).max
+        wide = GrowingArray(NARROW_ENDS if fits else np.int64)
         wide.extend(everything)
         self._bases, self._steps = None, wide
 

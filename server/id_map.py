@@ -213,7 +213,7 @@ class Slots:
     def __len__(self) -> int:
         return self._capacity
 
-    def get(self, positions: np.ndarray) -> np.ndarray:
+    def get(self, positions: np.ndarray | slice) -> np.ndarray:
         """The slots at `positions` as int64 (EMPTY and DELETED negative, as in int32)."""
         if self.wide:
             return self._int32[positions].astype(np.int64)
@@ -233,10 +233,10 @@ class Slots:
 
     def rows(self) -> np.ndarray:
         """The rows held, in slot order (int64), read a block at a time: widened whole, the
-        slots of a million ids would take a 16 MiB passing copy."""
+        2^21 slots of a million ids would pass through a 16 MiB int64 copy."""
         blocks = []
         for start in range(0, len(self), REHASH_BLOCK):
-            values = self.get(np.arange(start, min(start + REHASH_BLOCK, len(self))))
+            values = self.get(slice(start, start + REHASH_BLOCK))
             blocks.append(values[values >= 0])
         return np.concatenate(blocks)
 

@@ -57,7 +57,7 @@ class NewLayout:
         its live rows written since are added. Returns how many were added. `stop()` true
         between blocks ends the round early (the space is closing)."""
         with old.lock.read():
-            live = old.index.live.mask.copy()
+            live = old.index.live.mask
             total = old.ids.rows_total
         old_rows = self.old_rows.view()
         alive_here = self.index.live.mask[: len(old_rows)]

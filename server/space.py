@@ -182,7 +182,7 @@ class Space(SpaceStore):
         found = self._neighbors(scores, labels, skip, job.k, job.with_vectors, job.with_payloads)
         if len(found.ids) >= min(job.k, self.count - len(skip)):
             return found
-        allowed = self.index.live.mask.copy()
+        allowed = self.index.live.mask
         skip.leave_out(allowed)
         scores, labels = self._search_within(query[None, :], allowed, job.k, job.knobs, False)
         return self._neighbors(scores, labels, NO_SKIP, job.k, job.with_vectors, job.with_payloads)

@@ -137,6 +137,12 @@ def bench_semspace(
             env=server.env,
         )
         semspace_rows(recorder, dataset, config, server, faiss_qps)
+        # After every row, 16 concurrent clients included: what a server under load holds.
+        searched_mib = server.memory_kib()["VmRSS"] / 1024
+        recorder.loads[-1].update(
+            rss_after_search_mib=searched_mib,
+            rss_after_search_over_raw=searched_mib * MIB / dataset.raw_bytes,
+        )
 
 
 def semspace_rows(

@@ -15,6 +15,7 @@ import numpy as np
 
 from semspace.artifact import Metric
 from semspace.index_config import IndexConfig, IndexKind
+from semspace.server.hnsw_threads import HNSW_THREADS
 from semspace.server.index import (
     NO_KNOBS,
     AppendOnlyIndex,
@@ -60,6 +61,12 @@ class HnswIndex(AppendOnlyIndex):
         params = faiss.SearchParametersHNSW()
         params.efSearch = knobs.ef_search or self.config.ef_search
         return params
+
+    def _search(
+        self, queries: np.ndarray, k: int, params: faiss.SearchParameters
+    ) -> tuple[np.ndarray, np.ndarray]:
+        # On the pool only: FAISS keeps a visited table in each searching thread (hnsw_threads).
+        return HNSW_THREADS.run(lambda: self._index.search(queries, k, params=params))
 
     def _storage(self) -> faiss.IndexFlatCodes:
         return faiss.downcast_index(self._index.storage)

@@ -19,6 +19,7 @@ from semspace.server import tls
 from semspace.server.artifact_watch import ArtifactWatch
 from semspace.server.auth import KeyStore, is_loopback, load_key_store
 from semspace.server.health_service import HealthService
+from semspace.server.hnsw_threads import HNSW_THREADS
 from semspace.server.interceptors import RequestInterceptor
 from semspace.server.memory import keep_numpy_off_huge_pages, release_free_memory, tune_malloc
 from semspace.server.metrics import start_metrics
@@ -102,6 +103,7 @@ def create_server(settings: ServerSettings) -> SemspaceServer:
     keys = load_key_store(settings)
     credentials = tls.server_credentials(settings)
     registry = SpaceRegistry(settings)
+    HNSW_THREADS.configure(settings.batches_running, settings.faiss_threads)
     server = grpc.server(
         futures.ThreadPoolExecutor(
             max_workers=settings.workers,

@@ -60,8 +60,8 @@ def load_detail(r: Row) -> str:
 def loads_table(loads: list[Row]) -> list[str]:
     lines = [
         "| dataset | index | system | vectors | load s | raw MiB | idle RSS MiB | RSS MiB "
-        "| RSS / raw | (RSS − idle) / raw | detail |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| RSS / raw | (RSS − idle) / raw | RSS after searches MiB | its / raw | detail |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in loads:
         # What the space itself costs: the RSS a server had before it held any space taken off.
@@ -71,7 +71,9 @@ def loads_table(loads: list[Row]) -> list[str]:
             f"| {r['dataset']} | {r['index']} | {r['system']} | {r['count']:,} "
             f"| {_cell(r.get('load_seconds'), 2)} | {_cell(r['raw_mib'], 1)} "
             f"| {_cell(r.get('idle_rss_mib'), 1)} | {_cell(r.get('rss_mib'), 1)} "
-            f"| {_cell(r.get('rss_over_raw'), 3)} | {_cell(grown, 3)} | {load_detail(r)} |"
+            f"| {_cell(r.get('rss_over_raw'), 3)} | {_cell(grown, 3)} "
+            f"| {_cell(r.get('rss_after_search_mib'), 1)} "
+            f"| {_cell(r.get('rss_after_search_over_raw'), 3)} | {load_detail(r)} |"
         )
     return lines
 

@@ -69,7 +69,8 @@ class ServerSettings(BaseSettings):
         ge=0,
         le=1024,
         description="Batches of one space (and search knobs) running at once; while they all "
-        "run, further calls join the next batch. 0: one a usable core.",
+        "run, further calls join the next batch. Also the threads every HNSW search runs on "
+        "(server/hnsw_threads.py). 0: one a usable core.",
     )
     faiss_threads: int = Field(
         1,

@@ -29,14 +29,21 @@ from semspace.server.journal import USER_KIND
 from semspace.server.settings import ServerSettings
 
 
-def write_space(root: Path, vectors: np.ndarray, kind: IndexKind, producer: str) -> None:
-    """A cosine user space "bench" of these unit vectors, as a snapshot of one would be."""
+def write_space(
+    root: Path,
+    vectors: np.ndarray,
+    kind: IndexKind,
+    producer: str,
+    point_id: Callable[[int], str] = "point-{}".format,
+) -> None:
+    """A cosine user space "bench" of these unit vectors, as a snapshot of one would be, the
+    point of row i named `point_id(i)`."""
     with writing_artifact(root, "bench") as writer:
         writer.finish(
             kind=USER_KIND,
             metric=Metric.COSINE,
             vectors=vectors,
-            ids=[f"point-{i}" for i in range(len(vectors))],
+            ids=[point_id(i) for i in range(len(vectors))],
             producer=Producer(name=producer),
             index=IndexConfig(kind=kind),
         )

@@ -123,7 +123,7 @@ def bench_semspace(
             loaded = load_space(client, dataset, config)
         memory = server.memory_kib()
         rss_mib = memory["VmRSS"] / 1024
-        recorder.load(
+        load_row = recorder.load(
             dataset,
             config,
             system,
@@ -139,7 +139,7 @@ def bench_semspace(
         semspace_rows(recorder, dataset, config, server, faiss_qps)
         # After every row, 16 concurrent clients included: what a server under load holds.
         searched_mib = server.memory_kib()["VmRSS"] / 1024
-        recorder.loads[-1].update(
+        load_row.update(
             rss_after_search_mib=searched_mib,
             rss_after_search_over_raw=searched_mib * MIB / dataset.raw_bytes,
         )

@@ -87,17 +87,20 @@ class Recorder:
         )
         log.warning("%s %s %s skipped: %s", dataset.name, config.label, system, reason)
 
-    def load(self, dataset: Dataset, config: IndexConfig, system: str, **figures: Any) -> None:
-        self.loads.append(
-            {
-                "dataset": dataset.name,
-                "index": config.label,
-                "system": system,
-                "count": len(dataset.base),
-                "raw_mib": dataset.raw_bytes / MIB,
-                **figures,
-            }
-        )
+    def load(
+        self, dataset: Dataset, config: IndexConfig, system: str, **figures: Any
+    ) -> dict[str, Any]:
+        """Records a load row; returned, for figures taken later (RSS after the searches)."""
+        row = {
+            "dataset": dataset.name,
+            "index": config.label,
+            "system": system,
+            "count": len(dataset.base),
+            "raw_mib": dataset.raw_bytes / MIB,
+            **figures,
+        }
+        self.loads.append(row)
+        return row
 
 
 def versions() -> dict[str, str]:
